@@ -1,0 +1,71 @@
+# SIP-guiden. The two commands of the README:
+#   make run    set everything up, train if needed, start the bot
+#   make test   set everything up, train if needed, run every check
+# Every target does its own set-up (scripts/setup.sh is idempotent and fast when done).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: help setup train run shell test validate unit conversations lookups lock clean
+
+help:
+	@echo "SIP-guiden – make-mål:"
+	@echo "  make run      starta boten (actionserver + Rasa-server med REST-kanal)"
+	@echo "  make test     kör alla tester (datavalidering, pytest, samtalstester)"
+	@echo "  make shell    chatta med boten i terminalen"
+	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
+	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
+	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
+	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@$(PY) scripts/train.py
+
+run: train
+	@$(PY) scripts/run.py servers
+
+shell: train
+	@$(PY) scripts/run.py shell
+
+validate: setup
+	@echo "==> rasa data validate"
+	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+unit: setup
+	@echo "==> pytest (enhets-, action- och integrationstester)"
+	@$(PY) -m pytest
+
+conversations: train
+	@echo "==> Rasa-samtalstester (tests/conversations)"
+	@rm -rf var/test-results
+	@$(RASA) test core --model models/sipguiden.tar.gz --stories tests/conversations \
+		--fail-on-prediction-errors --out var/test-results --no-plot
+	@echo "Alla samtalstester gick igenom (results in var/test-results)."
+
+test: train validate conversations unit
+
+lookups: setup
+	@$(PY) scripts/generate_lookups.py
+
+# Re-lock after editing requirements.in. Resolves for Linux x86_64, CPython 3.10.
+lock: setup
+	@$(PY) -m pip install --quiet uv==0.13.9
+	@$(VENV)/bin/uv pip compile requirements.in --generate-hashes --python-version 3.10 \
+		--python-platform x86_64-unknown-linux-gnu --no-header -o requirements.lock
+
+clean:
+	rm -rf models var/test-results var/run var/spacy-sv .rasa .pytest_cache

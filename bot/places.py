@@ -1,0 +1,278 @@
+"""Municipalities, counties and the regional SIP routines they fall under.
+
+Loads ``knowledge/regions.yml`` (the five routines) and ``knowledge/municipalities.yml``
+(all 290 municipalities by county) into validated models, and finds the place a user
+names in free text: "Lund", "lunds kommun", "Region Skåne", "uppsala lan", "Helsinborg".
+
+A municipality whose county has no routine loaded (say Nacka, in Stockholms län, where
+only Haninge's routine is loaded) resolves to ``region="annan"``: the bot then answers
+from the national baseline and says so. It never applies a neighbour's routine.
+
+Pure Python: no Rasa import.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from pydantic import BaseModel, Extra, validator
+from rapidfuzz import fuzz, process
+
+from bot.yamlio import load_yaml
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+OTHER = "annan"  # region slot value: a municipality without a loaded routine
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Region(_Strict):
+    id: str
+    name: str
+    label: str
+    button: str
+    document: str
+    seed: str
+
+
+class Municipality(_Strict):
+    name: str
+    code: str
+    routine: Optional[str] = None
+    common_word: bool = False
+
+
+class County(_Strict):
+    name: str
+    code: str
+    region_name: str
+    aliases: List[str]
+    routine: Optional[str]
+    municipalities: List[Municipality]
+
+
+class RegionsFile(_Strict):
+    regions: List[Region]
+
+
+class MunicipalitiesFile(_Strict):
+    counties: List[County]
+
+    @validator("counties")
+    def _unique_names(cls, counties: List[County]) -> List[County]:
+        seen: Dict[str, str] = {}
+        for county in counties:
+            for m in county.municipalities:
+                if m.name in seen:
+                    raise ValueError(f"kommunen {m.name} finns i både {seen[m.name]} och {county.name}")
+                seen[m.name] = county.name
+        return counties
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a question applies."""
+
+    region: str  # a routine id ("skane", ...) or OTHER
+    municipality: Optional[str] = None
+    county: Optional[str] = None
+
+    @property
+    def has_routine(self) -> bool:
+        return self.region != OTHER
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (å→a, ä→a, ö→o, é→e) and punctuation, squeeze spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", stripped).split())
+
+
+# Words around a place name that do not change which place it is.
+_SUFFIXES = ("kommun", "kommuns", "lan", "lans", "region", "regionen")
+_OTHER_PHRASES = ("annan kommun", "annan region", "ingen av dessa", "nagon annan", "annat lan")
+_MAX_NGRAM = 4
+_FUZZY_CUTOFF = 90
+_FUZZY_MIN_LEN = 6
+
+
+@dataclass(frozen=True)
+class _Entry:
+    place: Place
+    common_word: bool = False
+
+
+class Directory:
+    """All regions and municipalities, with free-text lookup."""
+
+    def __init__(self, regions: RegionsFile, municipalities: MunicipalitiesFile):
+        self.regions: Dict[str, Region] = {r.id: r for r in regions.regions}
+        self.counties = municipalities.counties
+        self._exact: Dict[str, List[_Entry]] = {}
+        self._folded: Dict[str, List[_Entry]] = {}
+        for county in self.counties:
+            if county.routine is not None and county.routine not in self.regions:
+                raise ValueError(f"{county.name}: okänd rutin '{county.routine}'")
+            for m in county.municipalities:
+                routine = m.routine or county.routine
+                if routine is not None and routine not in self.regions:
+                    raise ValueError(f"{m.name}: okänd rutin '{routine}'")
+                place = Place(region=routine or OTHER, municipality=m.name, county=county.name)
+                self._add(m.name, _Entry(place, m.common_word))
+            county_place = Place(region=county.routine or OTHER, county=county.name)
+            for alias in [county.name, county.region_name, *county.aliases]:
+                self._add(alias, _Entry(county_place))
+        for region in self.regions.values():
+            counties = [c.name for c in self.counties if c.routine == region.id]
+            place = Place(region=region.id, county=counties[0] if counties else None)
+            if region.id == "haninge":
+                place = Place(region="haninge", municipality="Haninge", county="Stockholms län")
+            for name in {region.id, region.label, region.button}:
+                self._add(name, _Entry(place))
+        self._fuzzy_keys = [k for k in self._folded if len(k) >= _FUZZY_MIN_LEN]
+
+    def _add(self, name: str, entry: _Entry) -> None:
+        for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold(name))):
+            entries = index.setdefault(key, [])
+            if entry not in entries:
+                entries.append(entry)
+
+    # --- lookup -----------------------------------------------------------------
+    def region(self, region_id: str) -> Optional[Region]:
+        return self.regions.get(region_id)
+
+    def label(self, place: Place) -> str:
+        """A short Swedish description, e.g. 'Lund (Skåne län)'."""
+        if place.municipality and place.county:
+            return f"{place.municipality} ({place.county})"
+        if place.region in self.regions:
+            return self.regions[place.region].label
+        return place.county or "annan kommun"
+
+    def find(self, text: str) -> List[Place]:
+        """Every distinct place named in ``text``, in order of appearance."""
+        if not text or not text.strip():
+            return []
+        original = re.findall(r"[\wÅÄÖåäöÉé]+", text.replace("-", " "))
+        folded_tokens = [fold(t) for t in original]
+        lower_tokens = [t.lower() for t in original]
+        found: List[Tuple[int, Place]] = []
+        used = [False] * len(original)
+        whole = fold(text)
+        if whole in _OTHER_PHRASES or any(p in whole for p in _OTHER_PHRASES):
+            found.append((-1, Place(region=OTHER)))
+        for size in range(min(_MAX_NGRAM, len(original)), 0, -1):
+            for start in range(0, len(original) - size + 1):
+                if any(used[start:start + size]):
+                    continue
+                place = self._match(original, lower_tokens, folded_tokens, start, size)
+                if place is not None:
+                    found.append((start, place))
+                    for i in range(start, start + size):
+                        used[i] = True
+        if not found:
+            found.extend(self._fuzzy(folded_tokens))
+        places: List[Place] = []
+        for _, place in sorted(found, key=lambda item: item[0]):
+            if place not in places:
+                places.append(place)
+        return places
+
+    def resolve(self, text: str) -> Optional[Place]:
+        """The one place ``text`` names; None when none or when it names places of different regions.
+
+        A municipality is preferred over its county ("Lund i Skåne" gives Lund).
+        """
+        places = self.find(text)
+        if not places or len({p.region for p in places}) > 1:
+            return None
+        named = [p for p in places if p.municipality]
+        if len({p.municipality for p in named}) == 1:
+            return named[0]
+        counties = {p.county for p in places}
+        return Place(region=places[0].region, county=counties.pop() if len(counties) == 1 else None)
+
+    def ambiguous(self, text: str) -> List[Place]:
+        """The places when ``text`` names several regions (the bot then asks which one)."""
+        places = self.find(text)
+        return places if len({p.region for p in places}) > 1 else []
+
+    def _match(self, original, lower_tokens, folded_tokens, start, size) -> Optional[Place]:
+        phrase_lower = " ".join(lower_tokens[start:start + size])
+        phrase_folded = " ".join(folded_tokens[start:start + size])
+        candidates = [phrase_lower]
+        if phrase_lower.endswith("s") and len(phrase_lower) > 3:
+            candidates.append(phrase_lower[:-1])  # genitive: "Lunds kommun"
+        entries: List[_Entry] = []
+        for key in candidates:
+            entries = self._exact.get(key, [])
+            if entries:
+                break
+        if not entries:
+            for key in (phrase_folded, phrase_folded[:-1] if phrase_folded.endswith("s") and len(phrase_folded) > 3 else None):
+                if key and key in self._folded:
+                    entries = self._folded[key]
+                    break
+        if not entries:
+            return None
+        entry = _pick(entries)
+        if entry is None:
+            return None
+        if entry.common_word and not self._marked_as_place(original, start, size):
+            return None
+        return entry.place
+
+    @staticmethod
+    def _marked_as_place(original, start, size) -> bool:
+        word = original[start]
+        following = fold(original[start + size]) if start + size < len(original) else ""
+        alone = len(original) == size
+        return word[:1].isupper() or following in _SUFFIXES or alone
+
+    def _fuzzy(self, folded_tokens: List[str]) -> List[Tuple[int, Place]]:
+        """Typos: 'Helsinborg', 'Uppsla lan'. Only longer words, with a high cut-off."""
+        hits: List[Tuple[int, Place]] = []
+        for size in (2, 1):
+            for start in range(0, len(folded_tokens) - size + 1):
+                phrase = " ".join(folded_tokens[start:start + size])
+                if len(phrase) < _FUZZY_MIN_LEN:
+                    continue
+                match = process.extractOne(phrase, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+                if match:
+                    entry = _pick(self._folded[match[0]])
+                    if entry is not None and not entry.common_word:
+                        hits.append((start, entry.place))
+            if hits:
+                break
+        return hits
+
+
+def _pick(entries: List[_Entry]) -> Optional[_Entry]:
+    """One entry for a name: the municipality when the name is both a municipality and
+    its own county or routine ("Uppsala", "Jönköping"); None when the name means places in
+    different regions ("habo" typed without ring could be Habo or Håbo)."""
+    if not entries or len({e.place.region for e in entries}) > 1:
+        return None
+    return next((e for e in entries if e.place.municipality), entries[0])
+
+
+def load_directory(knowledge_dir: Path = KNOWLEDGE_DIR) -> Directory:
+    regions = RegionsFile.parse_obj(load_yaml(knowledge_dir / "regions.yml"))
+    municipalities = MunicipalitiesFile.parse_obj(load_yaml(knowledge_dir / "municipalities.yml"))
+    return Directory(regions, municipalities)
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    """The project's directory, loaded once per process (on first use, not at import)."""
+    return load_directory()

@@ -1,0 +1,95 @@
+"""What the bot says and stores when the user names (or fails to name) a place.
+
+Pure Python: returns which domain response to send with which values, and the slot
+values to set. The Rasa actions in actions/ only carry this out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional
+
+from bot.places import OTHER, Directory, Place
+
+REGION_SLOT_VALUES = ("haninge", "halland", "uppsala", "jonkoping", "skane", OTHER)
+
+
+@dataclass
+class Utterance:
+    response: str
+    values: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RegionOutcome:
+    """The replies to send and, when a place was understood, the slots to set."""
+
+    utterances: List[Utterance]
+    place: Optional[Place] = None
+
+    @property
+    def slots(self) -> Dict[str, Optional[str]]:
+        if self.place is None:
+            return {}
+        return {"region": self.place.region, "municipality": self.place.municipality}
+
+
+def place_from_message(text: str, entities: Iterable[Mapping], directory: Directory) -> tuple[Optional[Place], List[Place]]:
+    """The place a message names, and the competing places when it names several regions.
+
+    A button sends the routine id as a `region` entity; typed text is matched against
+    every municipality and county (the entity extractor's spans are used first).
+    """
+    for entity in entities:
+        value = str(entity.get("value") or "")
+        if entity.get("entity") == "region" and value in REGION_SLOT_VALUES:
+            if value == OTHER:
+                return Place(region=OTHER), []
+            if value == "haninge":
+                return directory.resolve("Haninge"), []
+            region = directory.region(value)
+            return directory.resolve(region.label if region else value), []
+    spans = " ".join(str(e.get("value") or "") for e in entities if e.get("entity") in {"municipality", "region"})
+    for candidate in (spans, text or ""):
+        if not candidate.strip():
+            continue
+        ambiguous = directory.ambiguous(candidate)
+        if ambiguous:
+            return None, ambiguous
+        place = directory.resolve(candidate)
+        if place is not None:
+            return place, []
+    return None, []
+
+
+def set_region(text: str, entities: Iterable[Mapping], directory: Directory) -> RegionOutcome:
+    place, competing = place_from_message(text, entities, directory)
+    if competing:
+        names = ", ".join(directory.label(p) for p in competing)
+        return RegionOutcome([Utterance("utter_region_ambiguous", {"places": names}), Utterance("utter_ask_region")])
+    if place is None:
+        return RegionOutcome([Utterance("utter_region_not_found"), Utterance("utter_ask_region")])
+    return RegionOutcome([confirmation(place, directory)], place)
+
+
+def confirmation(place: Place, directory: Directory) -> Utterance:
+    region = directory.region(place.region)
+    if region is None:
+        where = directory.label(place) if (place.municipality or place.county) else "den kommunen"
+        return Utterance("utter_region_other", {"place": where})
+    note = ""
+    if place.municipality and place.municipality != region.name and place.county:
+        note = f"{place.municipality} ligger i {place.county}. "
+    return Utterance("utter_region_set", {"place_note": note, "region_label": region.label, "document": region.document})
+
+
+def greeting(region_slot: Optional[str], municipality_slot: Optional[str], directory: Directory) -> List[Utterance]:
+    """Greeting, then the region question, or a reminder of the region already chosen."""
+    utterances = [Utterance("utter_greet")]
+    if not region_slot:
+        utterances.append(Utterance("utter_ask_region"))
+        return utterances
+    region = directory.region(region_slot)
+    label = region.label if region else (municipality_slot or "en kommun utan inladdad rutin (nationell grund)")
+    utterances.append(Utterance("utter_region_known", {"region_label": label}))
+    return utterances

@@ -1,0 +1,28 @@
+"""Reading the project's YAML data files.
+
+YAML 1.2 (ruamel.yaml's safe loader), so `on`, `no`, `yes` stay strings instead of
+turning into booleans as they would under PyYAML's YAML 1.1. Errors name the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be read; the message names the file."""
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"{path}: kan inte läsa filen ({exc.strerror})") from exc
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        raise DataFileError(f"{path}: ogiltig YAML: {exc}") from exc

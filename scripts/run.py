@@ -1,0 +1,270 @@
+"""Starts SIP-guiden: the action server and the Rasa server, in one command.
+
+    python scripts/run.py          # both servers; Ctrl-C stops both
+    python scripts/run.py shell    # chat in the terminal (starts the action server if needed)
+
+Settings come from SIPGUIDEN_* environment variables (bot/settings.py). The Rasa HTTP
+API is always protected by a token: SIPGUIDEN_API_TOKEN, or a new random one written
+to var/run/api-token (readable only by you) at every start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import RUN_DIR, Settings, SettingsError  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "sipguiden.tar.gz"
+READY_TIMEOUT = float(os.environ.get("SIPGUIDEN_READY_TIMEOUT", "240"))
+
+
+def say(text: str) -> None:
+    print(f"\033[1m==> {text}\033[0m", flush=True)
+
+
+def child_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no usage data leaves the machine
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")  # library noise, not ours
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def write_endpoints(settings: Settings) -> Path:
+    from ruamel.yaml import YAML
+
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    path = RUN_DIR / "endpoints.yml"
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("# Written by scripts/run.py from the SIPGUIDEN_* settings at every start.\n")
+        yaml.dump(settings.endpoints(), handle)
+    if settings.tracker_store == "sqlite":
+        (ROOT / settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def api_token(settings: Settings) -> tuple[str, bool]:
+    """The API token, and whether it was generated for this start."""
+    if settings.api_token:
+        return settings.api_token, False
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path = RUN_DIR / "api-token"
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return token, True
+
+
+class Service:
+    """A child process in its own process group, its output prefixed with its name."""
+
+    def __init__(self, name: str, command: List[str], extra_env: Optional[Dict[str, str]] = None):
+        self.name = name
+        self.command = command
+        self.extra_env = extra_env or {}
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env={**child_env(), **self.extra_env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop the children in order
+            text=True,
+            errors="replace",
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process and self.process.stdout
+        for line in self.process.stdout:
+            sys.stdout.write(f"[{self.name}] {line}")
+            sys.stdout.flush()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if not self.running():
+            return
+        assert self.process
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_until(check, services: List[Service], what: str) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        for service in services:
+            if service.process is not None and not service.running():
+                say(f"FEL: {service.name} avslutades under start ({what}). Se utskriften ovan.")
+                return False
+        time.sleep(0.5)
+    say(f"FEL: {what} svarade inte inom {READY_TIMEOUT:.0f} s.")
+    return False
+
+
+def action_server(settings: Settings) -> Service:
+    return Service(
+        "actions",
+        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+        # The action server only needs to be reachable by the Rasa server.
+        {"SANIC_HOST": os.environ.get("SIPGUIDEN_ACTIONS_HOST", "127.0.0.1")},
+    )
+
+
+def rasa_server(settings: Settings, endpoints: Path, token: str) -> Service:
+    return Service(
+        "rasa",
+        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+         "--credentials", str(ROOT / "credentials.yml"), "--interface", settings.host, "--port", str(settings.port),
+         "--enable-api", "--auth-token", token, "--cors", f"http://{settings.host}:{settings.port}",
+         "--log-file", str(ROOT / "var" / "log" / "rasa.log")],
+    )
+
+
+def banner(settings: Settings, generated_token: bool) -> None:
+    base = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+    store = f"SQLite-fil {settings.sqlite_path}" if settings.tracker_store == "sqlite" else f"PostgreSQL {settings.db_host}:{settings.db_port}/{settings.db_name}"
+    token_line = (
+        "en ny token skrevs till var/run/api-token (bara du kan läsa den); sätt SIPGUIDEN_API_TOKEN för att välja en egen"
+        if generated_token else "token från SIPGUIDEN_API_TOKEN"
+    )
+    print(
+        f"""
+\033[1mSIP-guiden är igång.\033[0m
+  Chatta i terminalen:  make shell   (i ett annat fönster)
+  REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
+  Rasas HTTP-API:       {base}/status?token=…  – {token_line}
+  Samtal sparas i:      {store}
+  Actionservern:        http://127.0.0.1:{settings.actions_port}/health
+  Stoppa:               Ctrl-C
+""",
+        flush=True,
+    )
+
+
+def run_servers(settings: Settings) -> int:
+    endpoints = write_endpoints(settings)
+    (ROOT / "var" / "log").mkdir(parents=True, exist_ok=True)
+    token, generated = api_token(settings)
+    actions = action_server(settings)
+    rasa = rasa_server(settings, endpoints, token)
+    services = [actions, rasa]
+    stopping = threading.Event()
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        say(f"Startar actionservern på port {settings.actions_port}")
+        actions.start()
+        if not wait_until(lambda: stopping.is_set() or http_ok(f"http://127.0.0.1:{settings.actions_port}/health"), services, "actionservern"):
+            return 1
+        say(f"Startar Rasa-servern på {settings.host}:{settings.port} (laddar modellen, tar en halv minut)")
+        rasa.start()
+        status = f"http://127.0.0.1:{settings.port}/status?token={token}"
+        if not wait_until(lambda: stopping.is_set() or http_ok(status), services, "Rasa-servern"):
+            return 1
+        if stopping.is_set():
+            return 0
+        banner(settings, generated)
+        while not stopping.is_set():
+            for service in services:
+                if not service.running():
+                    say(f"FEL: {service.name} avslutades oväntat (kod {service.process.returncode}). Stoppar.")
+                    return 1
+            stopping.wait(1.0)
+        return 0
+    finally:
+        say("Stoppar SIP-guiden …")
+        for service in reversed(services):
+            service.stop()
+        say("Stoppad.")
+
+
+def run_shell(settings: Settings) -> int:
+    endpoints = write_endpoints(settings)
+    actions: Optional[Service] = None
+    if not http_ok(f"http://127.0.0.1:{settings.actions_port}/health"):
+        say(f"Startar actionservern på port {settings.actions_port}")
+        actions = action_server(settings)
+        actions.start()
+        if not wait_until(lambda: http_ok(f"http://127.0.0.1:{settings.actions_port}/health"), [actions], "actionservern"):
+            actions.stop()
+            return 1
+    say("Startar chatt i terminalen (skriv /stop för att avsluta)")
+    try:
+        return subprocess.call(
+            [str(VENV_BIN / "rasa"), "shell", "--model", str(MODEL), "--endpoints", str(endpoints),
+             "--port", str(settings.port + 1)],
+            cwd=ROOT, env=child_env(),
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if actions is not None:
+            actions.stop()
+
+
+def main(argv: List[str]) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        say(f"FEL i inställningarna: {error}")
+        return 2
+    if not MODEL.exists():
+        say("FEL: ingen tränad modell (models/sipguiden.tar.gz). Kör `make train` eller `make run`.")
+        return 1
+    mode = argv[1] if len(argv) > 1 else "servers"
+    if mode == "shell":
+        return run_shell(settings)
+    if mode != "servers":
+        print("Användning: python scripts/run.py [servers|shell]", file=sys.stderr)
+        return 2
+    return run_servers(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
