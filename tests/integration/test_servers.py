@@ -1,0 +1,173 @@
+"""The real thing: scripts/run.py starts the action server and the Rasa server (as
+`make run` does), on spare ports with a conversation store of their own, and a user
+talks to it through the REST channel."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "sipguiden.tar.gz"
+TOKEN = "integration-test-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, data=None, method=None, timeout=30):
+    body = json.dumps(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class Bot:
+    def __init__(self, tmp_path: Path):
+        self.port, self.actions_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(
+            os.environ,
+            SIPGUIDEN_PORT=str(self.port),
+            SIPGUIDEN_ACTIONS_PORT=str(self.actions_port),
+            SIPGUIDEN_API_TOKEN=TOKEN,
+            SIPGUIDEN_SQLITE_PATH=str(tmp_path / "tracker.db"),
+        )
+        self.log = tmp_path / "run.log"
+        self.process = None
+
+    def start(self):
+        assert MODEL.exists(), "no trained model: run `make train` (make test does it first)"
+        self.handle = self.log.open("a")
+        offset = self.log.stat().st_size
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=self.env,
+            stdout=self.handle, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"run.py exited early:\n{self.log.read_text()[-3000:]}"
+            if "SIP-guiden är igång" in self.log.read_bytes()[offset:].decode("utf-8", "replace"):
+                return
+            time.sleep(1)
+        raise AssertionError(f"not ready in 240 s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, sig=signal.SIGINT) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=60)
+        self.handle.close()
+        return code
+
+    def say(self, sender, text):
+        status, body = request(f"{self.base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, body
+        return json.loads(body)
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    bot = Bot(tmp_path_factory.mktemp("bot"))
+    bot.start()
+    yield bot
+    if bot.process.poll() is None:
+        bot.stop()
+
+
+def texts(replies):
+    return " ".join(r.get("text", "") for r in replies)
+
+
+def test_greeting_in_swedish_with_buttons(bot):
+    replies = bot.say("anna", "hej")
+    assert replies[0]["text"].startswith("Hej! Jag är SIP-guiden")
+    assert [b["title"] for b in replies[0]["buttons"]] == ["Vad är SIP?", "Vad kan du hjälpa till med?", "Välj region eller kommun"]
+    assert "Vilken kommun eller region gäller det?" in texts(replies)
+
+
+def test_region_is_understood_and_remembered(bot):
+    assert "Lund ligger i Skåne län" in texts(bot.say("bertil", "jag jobbar i Lund"))
+    assert "Jag utgår från Skåne" in texts(bot.say("bertil", "hej"))
+    # Another conversation has its own region.
+    assert "Vilken kommun eller region" in texts(bot.say("cecilia", "hej"))
+
+
+def test_button_payload_sets_the_region(bot):
+    replies = bot.say("david", '/inform_region{"region":"halland"}')
+    assert "Region Halland" in texts(replies)
+
+
+def test_help_out_of_scope_and_fallback(bot):
+    assert "Jag kan hjälpa dig" in texts(bot.say("erik", "vad kan du hjälpa till med?"))
+    assert "Jag kan bara svara på frågor om SIP" in texts(bot.say("erik", "vad blir det för väder imorgon"))
+    assert "förstod inte riktigt" in texts(bot.say("erik", "asdkjh qwe zzz"))
+
+
+def test_what_is_sip_shows_its_source(bot):
+    answer = texts(bot.say("fia", "vad är SIP?"))
+    assert "samordnad individuell plan" in answer
+    assert "Källa:" in answer and "2 kap. 7 § socialtjänstlagen" in answer
+
+
+def test_restart_forgets_the_region(bot):
+    bot.say("gustav", "Halmstad")
+    assert "börjar vi om" in texts(bot.say("gustav", "börja om"))
+    assert "Vilken kommun eller region" in texts(bot.say("gustav", "hej"))
+
+
+def test_http_api_needs_the_token(bot):
+    bot.say("hanna", "Uppsala")
+    for path in ("/conversations/hanna/tracker", "/status", "/domain"):
+        status, _ = request(f"{bot.base}{path}")
+        assert status in (401, 403), f"{path} answered {status} without a token"
+        status, _ = request(f"{bot.base}{path}?token=wrong-token-wrong-token")
+        assert status in (401, 403), f"{path} answered {status} with a wrong token"
+    status, body = request(f"{bot.base}/conversations/hanna/tracker?token={TOKEN}")
+    assert status == 200
+    assert json.loads(body)["slots"]["region"] == "uppsala"
+
+
+def listening_addresses(port):
+    out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
+    return [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_both_servers_listen_on_loopback_only(bot):
+    status, _ = request(f"http://127.0.0.1:{bot.actions_port}/health")
+    assert status == 200
+    for port in (bot.port, bot.actions_port):
+        addresses = listening_addresses(port)
+        assert addresses, f"nothing listens on {port}"
+        assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
+
+
+def test_ctrl_c_stops_both_servers_and_conversations_survive_a_restart(bot):
+    bot.say("ivar", "Värnamo")
+    assert bot.stop(signal.SIGINT) == 0
+    log = bot.log.read_text()
+    assert "Stoppad." in log
+    time.sleep(1)
+    assert port_is_free(bot.port) and port_is_free(bot.actions_port)
+    # The SQLite tracker store kept the conversation: same region after a restart.
+    bot.start()
+    assert "Jag utgår från Jönköpings län" in texts(bot.say("ivar", "hej"))
