@@ -148,8 +148,22 @@ def test_http_api_needs_the_token(bot):
 
 
 def listening_addresses(port):
-    out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
-    return [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+    """Local addresses listening on ``port``, read from /proc/net/tcp{,6} (LISTEN = 0A)."""
+    addresses = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            host, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                if len(host) == 8:
+                    addresses.append(".".join(str(b) for b in reversed(bytes.fromhex(host))) + f":{port}")
+                else:
+                    addresses.append(f"[{host}]:{port}")
+    return addresses
 
 
 def test_both_servers_listen_on_loopback_only(bot):
@@ -159,6 +173,14 @@ def test_both_servers_listen_on_loopback_only(bot):
         addresses = listening_addresses(port)
         assert addresses, f"nothing listens on {port}"
         assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
+
+
+def test_training_is_skipped_when_nothing_changed():
+    model_mtime = MODEL.stat().st_mtime
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "ingen omträning" in result.stdout
+    assert MODEL.stat().st_mtime == model_mtime
 
 
 def test_ctrl_c_stops_both_servers_and_conversations_survive_a_restart(bot):
