@@ -132,14 +132,27 @@ class Directory:
             county_place = Place(region=county.routine or OTHER, county=county.name)
             for alias in [county.name, county.region_name, *county.aliases]:
                 self._add(alias, _Entry(county_place))
+        self._region_places: Dict[str, Place] = {}
         for region in self.regions.values():
-            counties = [c.name for c in self.counties if c.routine == region.id]
-            place = Place(region=region.id, county=counties[0] if counties else None)
-            if region.id == "haninge":
-                place = Place(region="haninge", municipality="Haninge", county="Stockholms län")
+            place = self._place_of_routine(region.id)
+            self._region_places[region.id] = place
             for name in {region.id, region.label, region.button}:
                 self._add(name, _Entry(place))
         self._fuzzy_keys = [k for k in self._folded if len(k) >= _FUZZY_MIN_LEN]
+
+    def _place_of_routine(self, region_id: str) -> Place:
+        """Where a routine applies: its county, or its one municipality (Haninge)."""
+        counties = [c.name for c in self.counties if c.routine == region_id]
+        if counties:
+            return Place(region=region_id, county=counties[0])
+        own = [(c.name, m.name) for c in self.counties for m in c.municipalities if m.routine == region_id]
+        if len(own) == 1:
+            return Place(region=region_id, municipality=own[0][1], county=own[0][0])
+        return Place(region=region_id)
+
+    def place_of_region(self, region_id: str) -> Place:
+        """The place a region button stands for; OTHER gives a place without routine."""
+        return self._region_places.get(region_id, Place(region=OTHER))
 
     def _add(self, name: str, entry: _Entry) -> None:
         for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold(name))):
@@ -169,7 +182,7 @@ class Directory:
         found: List[Tuple[int, Place]] = []
         used = [False] * len(original)
         whole = fold(text)
-        if whole in _OTHER_PHRASES or any(p in whole for p in _OTHER_PHRASES):
+        if any(phrase in whole for phrase in _OTHER_PHRASES):
             found.append((-1, Place(region=OTHER)))
         for size in range(min(_MAX_NGRAM, len(original)), 0, -1):
             for start in range(0, len(original) - size + 1):

@@ -43,12 +43,7 @@ def place_from_message(text: str, entities: Iterable[Mapping], directory: Direct
     for entity in entities:
         value = str(entity.get("value") or "")
         if entity.get("entity") == "region" and value in REGION_SLOT_VALUES:
-            if value == OTHER:
-                return Place(region=OTHER), []
-            if value == "haninge":
-                return directory.resolve("Haninge"), []
-            region = directory.region(value)
-            return directory.resolve(region.label if region else value), []
+            return directory.place_of_region(value), []
     spans = " ".join(str(e.get("value") or "") for e in entities if e.get("entity") in {"municipality", "region"})
     for candidate in (spans, text or ""):
         if not candidate.strip():
