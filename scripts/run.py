@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,9 @@ from bot.settings import RUN_DIR, Settings, SettingsError  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "sipguiden.tar.gz"
+# Ctrl-C, `kill`, and a closed terminal all stop the servers cleanly: the children run in
+# their own sessions, so without this they would outlive us.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 READY_TIMEOUT = float(os.environ.get("SIPGUIDEN_READY_TIMEOUT", "240"))
 
 
@@ -129,6 +133,24 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0
+
+
+def busy_ports(settings: Settings, include_rasa: bool = True) -> List[str]:
+    ports = [("actionservern", "SIPGUIDEN_ACTIONS_PORT", "127.0.0.1", settings.actions_port)]
+    if include_rasa:
+        ports.insert(0, ("Rasa-servern", "SIPGUIDEN_PORT", settings.host, settings.port))
+    return [
+        f"port {port} ({what}) används redan – kör SIP-guiden redan i ett annat fönster? "
+        f"Stoppa den, eller välj en annan port med {variable}."
+        for what, variable, host, port in ports
+        if port_in_use(host, port)
+    ]
+
+
 def wait_until(check, services: List[Service], what: str) -> bool:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
@@ -195,8 +217,13 @@ def run_servers(settings: Settings) -> int:
     def on_signal(signum, frame):  # noqa: ARG001
         stopping.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
+    problems = busy_ports(settings)
+    if problems:
+        for problem in problems:
+            say(f"FEL: {problem}")
+        return 1
     try:
         say(f"Startar actionservern på port {settings.actions_port}")
         actions.start()
@@ -235,6 +262,12 @@ def run_shell(settings: Settings) -> int:
             actions.stop()
             return 1
     say("Startar chatt i terminalen (skriv /stop för att avsluta)")
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         return subprocess.call(
             [str(VENV_BIN / "rasa"), "shell", "--model", str(MODEL), "--endpoints", str(endpoints),

@@ -193,3 +193,20 @@ def test_ctrl_c_stops_both_servers_and_conversations_survive_a_restart(bot):
     # The SQLite tracker store kept the conversation: same region after a restart.
     bot.start()
     assert "Jag utgår från Jönköpings län" in texts(bot.say("ivar", "hej"))
+
+
+def test_a_second_start_on_busy_ports_explains_itself(bot):
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=bot.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"port {bot.port} (Rasa-servern) används redan" in result.stdout
+    assert "SIPGUIDEN_PORT" in result.stdout
+    # The running bot was not disturbed.
+    assert bot.process.poll() is None
+    assert bot.say("julia", "hej")
+
+
+def test_a_closed_terminal_stops_both_servers(bot):
+    assert bot.stop(signal.SIGHUP) == 0
+    time.sleep(1)
+    assert port_is_free(bot.port) and port_is_free(bot.actions_port)
