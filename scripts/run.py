@@ -26,6 +26,7 @@ from typing import Dict, List, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot import nlp_pipeline  # noqa: E402
 from bot.settings import RUN_DIR, Settings, SettingsError  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -191,6 +192,8 @@ def banner(settings: Settings, generated_token: bool) -> None:
         "en ny token skrevs till var/run/api-token (bara du kan läsa den); sätt SIPGUIDEN_API_TOKEN för att välja en egen"
         if generated_token else "token från SIPGUIDEN_API_TOKEN"
     )
+    info = nlp_pipeline.current_info() or {}
+    spacy_line = info.get("description", "okänd (kör make setup)")
     print(
         f"""
 \033[1mSIP-guiden är igång.\033[0m
@@ -198,6 +201,7 @@ def banner(settings: Settings, generated_token: bool) -> None:
   REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
   Rasas HTTP-API:       {base}/status?token=…  – {token_line}
   Samtal sparas i:      {store}
+  Språkpipeline:        {spacy_line}
   Actionservern:        http://127.0.0.1:{settings.actions_port}/health
   Stoppa:               Ctrl-C
 """,

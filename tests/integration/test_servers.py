@@ -105,6 +105,15 @@ def test_greeting_in_swedish_with_buttons(bot):
     assert "Vilken kommun eller region gäller det?" in texts(replies)
 
 
+def test_startup_says_where_to_chat_and_which_language_pipeline_runs(bot):
+    from bot import nlp_pipeline
+
+    log = bot.log.read_text()
+    assert f"/webhooks/rest/webhook" in log and "make shell" in log
+    assert f"Språkpipeline:        {nlp_pipeline.current_info()['description']}" in log
+    assert TOKEN not in log  # the API token is never printed
+
+
 def test_region_is_understood_and_remembered(bot):
     assert "Lund ligger i Skåne län" in texts(bot.say("bertil", "jag jobbar i Lund"))
     assert "Jag utgår från Skåne" in texts(bot.say("bertil", "hej"))
