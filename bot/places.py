@@ -201,24 +201,29 @@ class Directory:
                 places.append(place)
         return places
 
-    def resolve(self, text: str) -> Optional[Place]:
-        """The one place ``text`` names; None when none or when it names places of different regions.
+    def lookup(self, text: str) -> Tuple[Optional[Place], List[Place]]:
+        """The one place ``text`` names, or the competing places when it names several regions.
 
         A municipality is preferred over its county ("Lund i Skåne" gives Lund).
         """
         places = self.find(text)
-        if not places or len({p.region for p in places}) > 1:
-            return None
+        if not places:
+            return None, []
+        if len({p.region for p in places}) > 1:
+            return None, places
         named = [p for p in places if p.municipality]
         if len({p.municipality for p in named}) == 1:
-            return named[0]
+            return named[0], []
         counties = {p.county for p in places}
-        return Place(region=places[0].region, county=counties.pop() if len(counties) == 1 else None)
+        return Place(region=places[0].region, county=counties.pop() if len(counties) == 1 else None), []
+
+    def resolve(self, text: str) -> Optional[Place]:
+        """The one place ``text`` names; None when none or when it names places of different regions."""
+        return self.lookup(text)[0]
 
     def ambiguous(self, text: str) -> List[Place]:
         """The places when ``text`` names several regions (the bot then asks which one)."""
-        places = self.find(text)
-        return places if len({p.region for p in places}) > 1 else []
+        return self.lookup(text)[1]
 
     def _match(self, original, lower_tokens, folded_tokens, start, size) -> Optional[Place]:
         phrase_lower = " ".join(lower_tokens[start:start + size])

@@ -48,12 +48,9 @@ def place_from_message(text: str, entities: Iterable[Mapping], directory: Direct
     for candidate in (spans, text or ""):
         if not candidate.strip():
             continue
-        ambiguous = directory.ambiguous(candidate)
-        if ambiguous:
-            return None, ambiguous
-        place = directory.resolve(candidate)
-        if place is not None:
-            return place, []
+        place, competing = directory.lookup(candidate)
+        if place is not None or competing:
+            return place, competing
     return None, []
 
 
