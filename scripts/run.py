@@ -166,10 +166,15 @@ def wait_until(check, services: List[Service], what: str) -> bool:
     return False
 
 
+# rasa-sdk takes its log level as a flag only.
+SDK_LOG_FLAGS = {"debug": "-vv", "info": "-v", "warning": "--quiet", "error": "--quiet"}
+
+
 def action_server(settings: Settings) -> Service:
     return Service(
         "actions",
-        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port),
+         SDK_LOG_FLAGS[settings.log_level]],
         # The action server only needs to be reachable by the Rasa server.
         {"SANIC_HOST": os.environ.get("SIPGUIDEN_ACTIONS_HOST", "127.0.0.1")},
     )
@@ -182,6 +187,7 @@ def rasa_server(settings: Settings, endpoints: Path, token: str) -> Service:
          "--credentials", str(ROOT / "credentials.yml"), "--interface", settings.host, "--port", str(settings.port),
          "--enable-api", "--auth-token", token, "--cors", f"http://{settings.host}:{settings.port}",
          "--log-file", str(ROOT / "var" / "log" / "rasa.log")],
+        {"LOG_LEVEL": settings.log_level.upper()},  # Rasa reads its log level from LOG_LEVEL
     )
 
 

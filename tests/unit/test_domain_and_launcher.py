@@ -72,3 +72,11 @@ def test_launcher_turns_telemetry_off_and_always_protects_the_api(monkeypatch, t
     assert "--enable-api" in command
     assert command[command.index("--auth-token") + 1] == token
     assert command[command.index("--interface") + 1] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("level, flag", [("debug", "-vv"), ("info", "-v"), ("warning", "--quiet")])
+def test_log_level_reaches_both_servers(level, flag, tmp_path):
+    run = load_run_script()
+    settings = run.Settings.from_env({"SIPGUIDEN_LOG_LEVEL": level})
+    assert flag in run.action_server(settings).command
+    assert run.rasa_server(settings, tmp_path / "e.yml", "t" * 32).extra_env["LOG_LEVEL"] == level.upper()
