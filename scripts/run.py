@@ -140,10 +140,11 @@ def port_in_use(host: str, port: int) -> bool:
         return probe.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0
 
 
-def busy_ports(settings: Settings, include_rasa: bool = True) -> List[str]:
-    ports = [("actionservern", "SIPGUIDEN_ACTIONS_PORT", "127.0.0.1", settings.actions_port)]
-    if include_rasa:
-        ports.insert(0, ("Rasa-servern", "SIPGUIDEN_PORT", settings.host, settings.port))
+def busy_ports(settings: Settings) -> List[str]:
+    ports = [
+        ("Rasa-servern", "SIPGUIDEN_PORT", settings.host, settings.port),
+        ("actionservern", "SIPGUIDEN_ACTIONS_PORT", "127.0.0.1", settings.actions_port),
+    ]
     return [
         f"port {port} ({what}) används redan – kör SIP-guiden redan i ett annat fönster? "
         f"Stoppa den, eller välj en annan port med {variable}."
@@ -216,6 +217,13 @@ def banner(settings: Settings, generated_token: bool) -> None:
 
 
 def run_servers(settings: Settings) -> int:
+    # Before anything is written: a refused second start must not replace the running
+    # bot's endpoints file or API token.
+    problems = busy_ports(settings)
+    if problems:
+        for problem in problems:
+            say(f"FEL: {problem}")
+        return 1
     endpoints = write_endpoints(settings)
     (ROOT / "var" / "log").mkdir(parents=True, exist_ok=True)
     token, generated = api_token(settings)
@@ -229,11 +237,6 @@ def run_servers(settings: Settings) -> int:
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_signal)
-    problems = busy_ports(settings)
-    if problems:
-        for problem in problems:
-            say(f"FEL: {problem}")
-        return 1
     try:
         say(f"Startar actionservern på port {settings.actions_port}")
         actions.start()

@@ -205,8 +205,13 @@ def test_ctrl_c_stops_both_servers_and_conversations_survive_a_restart(bot):
 
 
 def test_a_second_start_on_busy_ports_explains_itself(bot):
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=bot.env,
+    token_file = ROOT / "var" / "run" / "api-token"
+    before = token_file.read_bytes() if token_file.exists() else None
+    env = {k: v for k, v in bot.env.items() if k != "SIPGUIDEN_API_TOKEN"}  # would generate a token
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
+    # The refused start wrote nothing: a running bot's token file stays as it was.
+    assert (token_file.read_bytes() if token_file.exists() else None) == before
     assert result.returncode == 1
     assert f"port {bot.port} (Rasa-servern) används redan" in result.stdout
     assert "SIPGUIDEN_PORT" in result.stdout
