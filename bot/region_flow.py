@@ -11,8 +11,6 @@ from typing import Dict, Iterable, List, Mapping, Optional
 
 from bot.places import OTHER, Directory, Place
 
-REGION_SLOT_VALUES = ("haninge", "halland", "uppsala", "jonkoping", "skane", OTHER)
-
 
 @dataclass
 class Utterance:
@@ -42,7 +40,7 @@ def place_from_message(text: str, entities: Iterable[Mapping], directory: Direct
     """
     for entity in entities:
         value = str(entity.get("value") or "")
-        if entity.get("entity") == "region" and value in REGION_SLOT_VALUES:
+        if entity.get("entity") == "region" and (value in directory.regions or value == OTHER):
             return directory.place_of_region(value), []
     spans = " ".join(str(e.get("value") or "") for e in entities if e.get("entity") in {"municipality", "region"})
     for candidate in (spans, text or ""):
