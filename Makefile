@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup train run shell test validate unit conversations lookups lock clean
+.PHONY: help setup train run shell test validate unit conversations lookups lock clean knowledge
 
 help:
 	@echo "SIP-guiden – make-mål:"
@@ -25,6 +25,7 @@ help:
 	@echo "  make test     kör alla tester (datavalidering, pytest, samtalstester)"
 	@echo "  make shell    chatta med boten i terminalen"
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
+	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
 	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
 	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
@@ -57,6 +58,9 @@ conversations: train
 	@echo "Alla samtalstester gick igenom (results in var/test-results)."
 
 test: train validate conversations unit
+
+knowledge: setup
+	@$(PY) scripts/check_knowledge.py
 
 lookups: setup
 	@$(PY) scripts/generate_lookups.py
