@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup train run shell test validate unit conversations lookups lock clean knowledge
+.PHONY: help setup train run shell test validate unit conversations lookups lock clean knowledge compare
 
 help:
 	@echo "SIP-guiden – make-mål:"
@@ -26,6 +26,7 @@ help:
 	@echo "  make shell    chatta med boten i terminalen"
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
 	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
+	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
 	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
 	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
@@ -61,6 +62,9 @@ test: train validate conversations unit
 
 knowledge: setup
 	@$(PY) scripts/check_knowledge.py
+
+compare: setup
+	@$(PY) scripts/compare.py
 
 lookups: setup
 	@$(PY) scripts/generate_lookups.py

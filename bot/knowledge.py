@@ -174,6 +174,7 @@ class Params(_Strict):
     age: Optional[int] = None
     child_alone: Optional[bool] = None
     ongoing_only: Optional[bool] = None
+    lus_exception: Optional[bool] = None
     school: Optional[str] = None
     grounds: Optional[List[str]] = None
     organisations: Optional[List[str]] = None
