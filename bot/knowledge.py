@@ -111,6 +111,7 @@ class SourcesFile(_Strict):
 class Group(_Strict):
     id: NonEmpty
     title: NonEmpty
+    keywords: List[str] = []  # words that name the subject in a question ("samtycke", "kalla")
 
 
 class Topic(_Strict):
@@ -227,6 +228,11 @@ class Answer:
     def topic(self) -> str:
         return self.rule.topic
 
+    @property
+    def national(self) -> bool:
+        """The national baseline answers (the region is silent, or has no routine loaded)."""
+        return self.rule.id.startswith(NATIONAL + ".")
+
 
 class KnowledgeBase:
     def __init__(
@@ -315,6 +321,13 @@ def _explain(exc: ValidationError, data) -> str:
         prefix = f"regel {rule_id}: " if rule_id else ""
         lines.append(f"{prefix}{where}: {msg}")
     return "; ".join(lines)
+
+
+@lru_cache(maxsize=1)
+def organisations(directory: Path = KNOWLEDGE_DIR) -> Dict[str, Organisation]:
+    """knowledge/organisations.yml alone (no rules): for reading organisations in messages."""
+    path = Path(directory) / "organisations.yml"
+    return {o.id: o for o in _validate(OrganisationsFile, load_yaml(path), path).organisations}
 
 
 def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[str] = None) -> KnowledgeBase:

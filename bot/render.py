@@ -17,7 +17,8 @@ from bot.rules import Decision
 def document_label(src: Source) -> str:
     when = src.date.isoformat() if src.date else "odaterad"
     version = f", version {src.version}" if src.version and src.version != "odaterad" else ""
-    return f"{src.title} ({src.issuer.split(',')[0]}, {when}{version})"
+    issuer = src.issuer.split(",")[0].split(" (")[0]
+    return f"{src.title} ({issuer}, {when}{version})"
 
 
 def citation_line(kb: KnowledgeBase, c: Citation) -> str:
@@ -38,7 +39,7 @@ def region_label(kb: KnowledgeBase, region: Optional[str]) -> str:
 
 def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
     """What to say when the answer is not the region's own rule."""
-    if not answer.fallback and answer.region != NATIONAL:
+    if not answer.fallback and answer.region in REGION_IDS:
         return None
     if answer.region in REGION_IDS:
         return (f"Rutinen för {region_label(kb, answer.region)} säger inget om detta. "
@@ -48,14 +49,34 @@ def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
 
 
 def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
-    """'Källa:' lines for the answers used, each citation once, in order."""
-    seen: List[str] = []
+    """'Källa:' lines for the answers used: one line per document, its sections in order of
+    use (with the laws the quoted text states), then a note for any law that has changed."""
+    order: List[str] = []
+    sections: dict = {}
+    notes: List[str] = []
     for a in answers:
         for c in a.rule.citations:
-            line = citation_line(kb, c)
-            if line not in seen:
-                seen.append(line)
-    return [f"Källa: {line}" for line in seen]
+            if c.source not in sections:
+                order.append(c.source)
+                sections[c.source] = []
+            part = f"”{c.section}”"
+            if c.laws:
+                part += " (återger " + ", ".join(kb.sources[law].short or kb.sources[law].title for law in c.laws) + ")"
+            if part not in sections[c.source]:
+                sections[c.source].append(part)
+            for law in c.laws:
+                note = kb.sources[law].note
+                if note and note not in notes:
+                    notes.append(note)
+    lines = []
+    for source in order:
+        src = kb.sources[source]
+        word = "avsnitt" if len(sections[source]) == 1 else "avsnitten"
+        line = f"Källa: {document_label(src)}, {word} {', '.join(sections[source])}"
+        if src.url:
+            line += f" – {src.url}"
+        lines.append(line)
+    return lines + [f"Obs: {note}" for note in notes]
 
 
 def rule_text(kb: KnowledgeBase, answer: Answer, plain: bool = False) -> str:

@@ -207,7 +207,7 @@ def _consent_child(kb: KnowledgeBase, region: Optional[str], f: ConsentFacts, d:
     own_consent_needed = age_limit is not None and f.age >= age_limit
     if own_consent_needed and f.child_mature is None:
         d.missing.append("child_mature")
-    if (own_consent_needed or alone) and f.person_consents is None:
+    if own_consent_needed and f.person_consents is None:
         d.missing.append("person_consents")
 
     all_agree = f.guardians_consenting == f.guardians
@@ -245,7 +245,7 @@ def _consent_child(kb: KnowledgeBase, region: Optional[str], f: ConsentFacts, d:
               f"och samtycker. {refused.rule.statement}",
               f"Vårdnadshavarna har inte sagt ja, men barnet är så moget att hen själv kan bestämma och har sagt ja. {refused.rule.plain}")
         return
-    if alone and (f.child_mature is None or f.person_consents is None):
+    if alone and f.child_mature is not False and (f.child_mature is None or f.person_consents is None):
         d.missing.extend(m for m in ("child_mature", "person_consents") if getattr(f, m) is None and m not in d.missing)
     refused = d.use(kb.answer(region, "consent.refused"))
     if f.guardians_consenting == 0:
@@ -414,7 +414,7 @@ def closing(kb: KnowledgeBase, region: Optional[str], facts: ClosingFacts, today
         return d
     if reason in REVISION_REASONS:
         moving = kb.answer(region, "follow_up.moving")
-        if not moving.fallback:
+        if not moving.national:
             d.use(moving)
             d.outcome = "ska_revideras"
             d.say(f"Det är inte ett skäl att avsluta: {moving.rule.statement}", moving.rule.plain)

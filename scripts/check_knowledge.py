@@ -3,6 +3,7 @@
     python scripts/check_knowledge.py            # prints a summary, exits 1 on any problem
     python scripts/check_knowledge.py --partial  # allow topics without a national rule yet
     python scripts/check_knowledge.py --only halland  # just one rules file
+    python scripts/check_knowledge.py --dir /tmp/kb   # check a copy of knowledge/ elsewhere
 
 Used while writing knowledge/rules/*.yml; tests/unit/test_knowledge.py and
 tests/unit/test_citations.py make the same checks in `make test`.
@@ -12,15 +13,17 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from pathlib import Path
 
 from bot.citations import check_citation
-from bot.knowledge import NATIONAL, KnowledgeError, load
+from bot.knowledge import KNOWLEDGE_DIR, NATIONAL, KnowledgeError, load
 
 
 def main() -> int:
     try:
         only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-        kb = load(complete="--partial" not in sys.argv, only=only)
+        directory = Path(sys.argv[sys.argv.index("--dir") + 1]) if "--dir" in sys.argv else KNOWLEDGE_DIR
+        kb = load(directory, complete="--partial" not in sys.argv, only=only)
     except KnowledgeError as exc:
         print(f"FEL vid inläsning: {exc}")
         return 1

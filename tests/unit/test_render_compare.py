@@ -19,8 +19,12 @@ def test_own_rule_ends_with_its_document_and_section():
     topic = next(iter(KB.rules["halland"]))
     text = rule_text(KB, KB.answer("halland", topic))
     rule = KB.rules["halland"][topic]
-    assert text.splitlines()[-1].startswith("Källa: SIP för barn och unga")
-    assert f"avsnitt ”{rule.citations[-1].section}”" in text
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Källa:"))
+    assert all(line.startswith(("Källa:", "Obs:")) for line in lines[first:])  # the sources come last
+    sources = [line for line in lines[first:] if line.startswith("Källa:")]
+    assert sources[-1].startswith("Källa: SIP för barn och unga")
+    assert f"”{rule.citations[-1].section}”" in sources[-1]
     assert "säger inget" not in text
     assert "odaterad" in text  # Halland's document carries no date, and the source line says so
 
