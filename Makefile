@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup train run shell test validate unit conversations lookups lock clean knowledge compare
+.PHONY: help setup train run shell test validate unit conversations nlu-eval lookups lock clean knowledge compare
 
 help:
 	@echo "SIP-guiden – make-mål:"
@@ -26,6 +26,7 @@ help:
 	@echo "  make shell    chatta med boten i terminalen"
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
 	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
+	@echo "  make nlu-eval mät avsikter och entiteter på den undanhållna testmängden (tests/nlu)"
 	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
 	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
@@ -58,7 +59,11 @@ conversations: train
 		--fail-on-prediction-errors --out var/test-results --no-plot
 	@echo "Alla samtalstester gick igenom (results in var/test-results)."
 
-test: train validate conversations unit
+nlu-eval: train
+	@echo "==> NLU på den undanhållna testmängden (tests/nlu, aldrig tränad på)"
+	@$(PY) scripts/nlu_eval.py --min-f1 0.95
+
+test: train validate conversations nlu-eval unit
 
 knowledge: setup
 	@$(PY) scripts/check_knowledge.py

@@ -1,27 +1,85 @@
 """Rasa custom actions: read slots and the message, call bot/, send the replies, set slots.
 
-Nothing heavy happens at import: the knowledge files are loaded on first use.
+Nothing heavy happens at import: the knowledge files are loaded on first use. Every
+action's logic is in bot/ (bot/dialogue.py, bot/region_flow.py); an action only moves data
+between Rasa and those functions. A failure inside bot/ becomes a Swedish apology, never
+a stack trace in the chat, and no slot is changed by a failed turn.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import logging
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from bot import region_flow
+from bot import dialogue, region_flow
 from bot.places import directory
 
+logger = logging.getLogger(__name__)
 
-def _send(dispatcher: CollectingDispatcher, utterances: List[region_flow.Utterance]) -> None:
+SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step")
+SORRY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
+         "eller ställ frågan på ett annat sätt.")
+
+
+def _slots(tracker: Tracker) -> Dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in SLOTS}
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def _entities(tracker: Tracker) -> List[Dict[str, Any]]:
+    return list((tracker.latest_message or {}).get("entities") or [])
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    for e in _entities(tracker):
+        if e.get("entity") == name and e.get("value") is not None:
+            return str(e["value"])
+    return None
+
+
+def _intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Text, Any]]:
+    for m in turn.messages:
+        buttons = [{"title": title, "payload": payload} for title, payload in m.buttons]
+        # The rules an answer states travel with it (the web chat shows their sources; the
+        # conversation tests check them). Messages without rules carry no extra payload.
+        custom = {"sipguiden": {"rules": m.rules, "region": m.region}} if m.rules else None
+        dispatcher.utter_message(text=m.text, buttons=buttons or None, json_message=custom)
+    return [SlotSet(name, value) for name, value in turn.slots.items()]
+
+
+class _TurnAction:
+    """Mixin for actions that run ``turn(tracker)`` and send its result; an error is logged
+    (without the message text) and answered with an apology. Not an Action itself, so the
+    action server does not register it."""
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            turn = self.turn(tracker)
+        except Exception:  # noqa: BLE001 - the user must get an answer, the details go to the log
+            logger.exception("%s failed (intent %s)", self.name(), _intent(tracker))
+            dispatcher.utter_message(text=SORRY)
+            return [SlotSet("case_start", False)]
+        return _send(dispatcher, turn)
+
+
+def _utterances(dispatcher: CollectingDispatcher, utterances: List[region_flow.Utterance]) -> None:
     for utterance in utterances:
         dispatcher.utter_message(response=utterance.response, **utterance.values)
-
-
-def _slot_events(slots: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-    return [SlotSet(name, value) for name, value in slots.items()]
 
 
 class ActionGreet(Action):
@@ -29,19 +87,31 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        _send(dispatcher, region_flow.greeting(tracker.get_slot("region"), tracker.get_slot("municipality"), directory()))
+        _utterances(dispatcher, region_flow.greeting(tracker.get_slot("region"), tracker.get_slot("municipality"), directory()))
         return []
 
 
 class ActionSetRegion(Action):
+    """The user names a place (or clicks a region button). A question that was waiting for
+    the region is answered right after."""
+
     def name(self) -> Text:
         return "action_set_region"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        message = tracker.latest_message or {}
-        outcome = region_flow.set_region(message.get("text") or "", message.get("entities") or [], directory())
-        _send(dispatcher, outcome.utterances)
-        return _slot_events(outcome.slots)
+        outcome = region_flow.set_region(_text(tracker), _entities(tracker), directory())
+        _utterances(dispatcher, outcome.utterances)
+        events = [SlotSet(name, value) for name, value in outcome.slots.items()]
+        if outcome.place is None:
+            return events + [SlotSet("case_start", False)]
+        slots = {**_slots(tracker), **outcome.slots}
+        try:
+            turn = dialogue.pending_after_region(slots)
+        except Exception:  # noqa: BLE001
+            logger.exception("pending question failed")
+            dispatcher.utter_message(text=SORRY)
+            return events + [SlotSet("pending", None), SlotSet("case_start", False)]
+        return events + _send(dispatcher, turn)
 
 
 class ActionFallback(Action):
@@ -51,10 +121,119 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        message = tracker.latest_message or {}
-        outcome = region_flow.set_region(message.get("text") or "", message.get("entities") or [], directory())
+        text = _text(tracker)
+        reminder = dialogue.privacy_only(text, _slots(tracker))
+        events = _send(dispatcher, reminder)
+        outcome = region_flow.set_region(text, _entities(tracker), directory())
         if outcome.place is not None:
-            _send(dispatcher, outcome.utterances)
-            return _slot_events(outcome.slots)
+            _utterances(dispatcher, outcome.utterances)
+            return events + [SlotSet(name, value) for name, value in outcome.slots.items()]
         dispatcher.utter_message(response="utter_default")
-        return []
+        return events
+
+
+class ActionAnswerQuestion(_TurnAction, Action):
+    """Any question intent of knowledge/questions.yml."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
+
+
+class ActionStartCase(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_start_case"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.start_check(_entity(tracker, "check"), _text(tracker), _entities(tracker), _slots(tracker))
+
+
+class ActionAskCaseAnswer(_TurnAction, Action):
+    """Asks the case form's next question (Rasa calls action_ask_<slot> for the form)."""
+
+    def name(self) -> Text:
+        return "action_ask_case_answer"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.ask_case(_slots(tracker))
+
+
+class ValidateCaseForm(FormValidationAction):
+    """Reads each answer of the case form into the case state. The form's one slot,
+    ``case_answer``, is emptied again until the rules core needs nothing more."""
+
+    def name(self) -> Text:
+        return "validate_case_form"
+
+    def validate_case_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            turn, done = dialogue.case_answer(str(value or ""), _slots(tracker))
+        except Exception:  # noqa: BLE001
+            logger.exception("case answer failed")
+            dispatcher.utter_message(text=SORRY)
+            return {"case_answer": None}
+        for m in turn.messages:
+            dispatcher.utter_message(text=m.text)
+        return {**turn.slots, "case_answer": "klar" if done else None}
+
+
+class ActionCaseResult(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_case_result"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        turn = dialogue.case_result(_slots(tracker))
+        turn.slots["case_answer"] = None
+        return turn
+
+
+class ActionStopCase(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_stop_case"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        turn = dialogue.stop_case()
+        turn.slots["case_answer"] = None
+        return turn
+
+
+class ActionGuide(_TurnAction, Action):
+    COMMANDS = {"guide_start": "start", "guide_next": "next", "guide_back": "back", "guide_goto": "goto",
+                "guide_stop": "stop"}
+
+    def name(self) -> Text:
+        return "action_guide"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        command = self.COMMANDS.get(_intent(tracker), "start")
+        return dialogue.guide_turn(command, _slots(tracker), step=_entity(tracker, "step"), text=_text(tracker))
+
+
+class ActionCompare(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_compare"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        subject = _entity(tracker, "subject")
+        if subject:
+            return dialogue.compare_subject(subject, _slots(tracker))
+        return dialogue.compare(_text(tracker), _entities(tracker), _slots(tracker))
+
+
+class ActionEnglish(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_english"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.english(_text(tracker), _slots(tracker))
+
+
+class ActionSetAudience(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_set_audience"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.set_audience(_text(tracker), _entity(tracker, "role"), _slots(tracker))

@@ -1,6 +1,7 @@
-"""Writes data/nlu/lookups.yml from knowledge/: the municipality and region lookup tables.
+"""Writes data/nlu/lookups.yml from knowledge/: the municipality, region and organisation
+lookup tables, and synonyms that map every organisation alias to its id ("habben" -> habilitering).
 
-Run `make lookups` after changing knowledge/municipalities.yml or knowledge/regions.yml;
+Run `make lookups` after changing knowledge/municipalities.yml, regions.yml or organisations.yml;
 tests/unit/test_lookups.py fails while the committed file is out of date.
 """
 
@@ -12,7 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.knowledge import organisations  # noqa: E402
 from bot.places import fold, load_directory  # noqa: E402
+from bot.yamlio import load_yaml  # noqa: E402
 
 TARGET = ROOT / "data" / "nlu" / "lookups.yml"
 
@@ -54,6 +57,27 @@ def render() -> str:
         "  examples: |",
         *[f"    - {r}" for r in regions],
     ]
+    orgs = organisations()
+    names = {org_id: list(dict.fromkeys(v for n in [org.name.lower(), *org.aliases] for v in variants(n)))
+             for org_id, org in orgs.items()}
+    lines += ["- lookup: organisation", "  examples: |",
+              *[f"    - {n}" for org_id in orgs for n in names[org_id]]]
+    for org_id in orgs:
+        synonyms = [n for n in names[org_id] if n != org_id]
+        lines += [f"- synonym: {org_id}", "  examples: |", *[f"    - {n}" for n in synonyms]]
+    roles = load_yaml(ROOT / "knowledge" / "roles.yml")["roles"]
+    role_names = {role: list(dict.fromkeys(v for word in words for v in variants(word))) for role, words in roles.items()}
+    # A role word counts only where the user says it of themselves ("jag är förälder", "jobbar som
+    # kurator"): "mamma vägrar" in a case description is not who is asking.
+    alternatives = "|".join(sorted({n for words in role_names.values() for n in words}, key=len, reverse=True))
+    before = "|".join(f"(?<={w} )" for w in ("jag är", "jag ar", "jag är en", "jag ar en", "jobbar som", "arbetar som",
+                                             "som en", "som", "till en"))
+    lines += ["- regex: role", "  examples: |", f"    - (?:{before})({alternatives})"]
+    # No synonyms for roles: several role words are also organisation aliases ("kurator",
+    # "rektor"), and Rasa's synonyms are global. bot/dialogue.py maps the word to the audience.
+    # The guide's step number: "gå till steg 3", "hoppa till steg fyra".
+    lines += ["- regex: step", "  examples: |",
+              "    - (?<=steg )(\\d{1,2}|ett|en|två|tva|tre|fyra|fem|sex|sju|åtta|atta|nio|tio)"]
     return "\n".join(lines) + "\n"
 
 

@@ -20,6 +20,10 @@ def run(action, t):
     return dispatcher.messages, events
 
 
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
 def responses(messages):
     return [m["response"] for m in messages]
 
@@ -76,14 +80,14 @@ def test_municipality_without_routine_is_told_so():
 def test_no_place_asks_again_and_keeps_the_old_region():
     messages, events = run(ActionSetRegion(), tracker("något helt annat", region="skane", municipality="Lund"))
     assert responses(messages) == ["utter_region_not_found", "utter_ask_region"]
-    assert events == []  # the remembered region is not lost
+    assert "region" not in slot_events(events) and "municipality" not in slot_events(events)  # the remembered region is not lost
 
 
 def test_places_in_two_regions_ask_which_one():
     messages, events = run(ActionSetRegion(), tracker("Lund eller Halmstad"))
     assert responses(messages) == ["utter_region_ambiguous", "utter_ask_region"]
     assert "Lund (Skåne län)" in messages[0]["places"] and "Halmstad (Hallands län)" in messages[0]["places"]
-    assert events == []
+    assert "region" not in slot_events(events)
 
 
 def test_fallback_still_understands_a_place():
@@ -103,3 +107,100 @@ def test_hostile_text_never_crashes_the_actions(text):
     for action in (ActionSetRegion(), ActionFallback(), ActionGreet()):
         messages, _ = run(action, tracker(text))
         assert messages, f"{action.name()} gave no reply to {text[:20]!r}"
+
+
+# ---------------------------------------------------------------- question, case check, guide
+from actions.actions import (  # noqa: E402
+    SORRY, ActionAnswerQuestion, ActionAskCaseAnswer, ActionCaseResult, ActionCompare, ActionEnglish, ActionGuide,
+    ActionSetAudience, ActionStartCase, ActionStopCase, ValidateCaseForm,
+)
+
+
+def test_answer_question_states_the_regions_rule_with_its_source_and_rule_ids():
+    messages, events = run(ActionAnswerQuestion(), tracker("kan vi avsluta sipen?", intent="ask_close", region="skane"))
+    assert "Källa: Rutin för arbete med samordnad individuell plan (SIP) (Skånes kommuner" in messages[0]["text"]
+    assert messages[0]["custom"]["sipguiden"]["rules"] == ["skane.closing.grounds", "skane.closing.who"]
+    assert messages[0]["buttons"][0]["payload"] == '/check_case{"check":"closing"}'
+    assert slot_events(events)["case_start"] is False
+
+
+def test_answer_question_without_region_asks_and_remembers_the_question():
+    messages, events = run(ActionAnswerQuestion(), tracker("vem ska jag kalla?", intent="ask_invite"))
+    assert "Vilken kommun eller region" in messages[0]["text"]
+    assert len(messages[0]["buttons"]) == 6
+    assert slot_events(events)["pending"] == "ask_invite"
+
+
+def test_set_region_answers_the_waiting_question():
+    t = tracker("/inform_region", entities=[{"entity": "region", "value": "uppsala"}],
+                pending="ask_consent_child", pending_text="från vilken ålder bestämmer barnet själv?")
+    messages, events = run(ActionSetRegion(), t)
+    assert messages[0]["response"] == "utter_region_set"
+    assert "uppsala.consent.child" in messages[-1]["custom"]["sipguiden"]["rules"]
+    assert slot_events(events)["pending"] is None
+
+
+def test_a_case_description_starts_the_form_and_the_form_asks_only_whats_missing():
+    text = "vi har en 16-åring med två vårdnadshavare, behövs båda?"
+    _, events = run(ActionAnswerQuestion(), tracker(text, intent="ask_consent", region="uppsala"))
+    slots = slot_events(events)
+    assert slots["case_start"] is True and slots["case"]["facts"] == {"age": 16, "guardians": 2}
+    messages, events = run(ActionAskCaseAnswer(), tracker("", intent="ask_consent", region="uppsala", case=slots["case"]))
+    asked = slot_events(events)["case"]
+    assert asked["asking"] == "guardians_consenting"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Ingen", "En", "Båda", "Vet inte"]
+    # The answer is read by the form's validation; the form goes on until nothing is missing.
+    dispatcher = CollectingDispatcher()
+    result = ValidateCaseForm().validate_case_answer("båda", dispatcher, tracker("båda", region="uppsala", case=asked), {})
+    assert result["case"]["facts"]["guardians_consenting"] == 2
+    assert result["case_answer"] is None  # Uppsala: from 15 the child's own consent is asked next
+
+
+def test_validation_explains_a_wrong_answer_and_keeps_the_stored_facts():
+    case = {"check": "consent", "facts": {"guardians": 2}, "skipped": [], "asking": "age"}
+    dispatcher = CollectingDispatcher()
+    result = ValidateCaseForm().validate_case_answer("gammal", dispatcher, tracker("gammal", region="halland", case=case), {})
+    assert result["case_answer"] is None and result["case"]["facts"] == {"guardians": 2}
+    assert "siffra" in dispatcher.messages[0]["text"]
+
+
+def test_case_result_and_stop_clear_the_case():
+    case = {"check": "closing", "facts": {"reason": "behov_upphort"}, "skipped": [], "asking": None}
+    messages, events = run(ActionCaseResult(), tracker("", region="halland", case=case))
+    assert "halland.closing.grounds" in messages[0]["custom"]["sipguiden"]["rules"]
+    assert slot_events(events)["case"] is None
+    messages, events = run(ActionStopCase(), tracker("avbryt", intent="stop_form", case=case))
+    assert "avbryter" in messages[0]["text"] and slot_events(events)["case"] is None
+
+
+def test_check_case_button_without_region_asks_for_it():
+    t = tracker('/check_case{"check":"deadlines"}', intent="check_case", entities=[{"entity": "check", "value": "deadlines"}])
+    messages, events = run(ActionStartCase(), t)
+    assert slot_events(events)["pending"] == "check:deadlines"
+
+
+def test_guide_next_moves_one_step():
+    messages, events = run(ActionGuide(), tracker("nästa", intent="guide_next", region="halland", guide_step=2.0))
+    assert "Steg 3 av" in messages[0]["text"] and slot_events(events)["guide_step"] == 3.0
+
+
+def test_compare_english_and_audience():
+    messages, _ = run(ActionCompare(), tracker("hur skiljer sig Uppsala och Skåne om avslut?", intent="compare_regions"))
+    assert "Uppsala län" in messages[0]["text"] and "avslut" in messages[0]["text"]
+    messages, _ = run(ActionEnglish(), tracker("hello, can you help me?", intent="english"))
+    assert "answers in Swedish" in messages[0]["text"]
+    _, events = run(ActionSetAudience(), tracker("jag är förälder", intent="set_role",
+                                                 entities=[{"entity": "role", "value": "förälder"}]))
+    assert slot_events(events)["audience"] == "guardian"
+
+
+def test_a_failure_inside_bot_gives_a_swedish_apology_and_changes_no_stored_slot(monkeypatch):
+    from bot import dialogue
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dialogue, "question", broken)
+    messages, events = run(ActionAnswerQuestion(), tracker("vem ska jag kalla?", intent="ask_invite", region="skane"))
+    assert messages[0]["text"] == SORRY
+    assert slot_events(events) == {"case_start": False}

@@ -41,7 +41,7 @@ def test_every_reply_exists_with_the_values_it_needs(utterance):
 def test_custom_actions_are_declared_in_the_domain():
     source = Path("actions/actions.py").read_text(encoding="utf-8")
     declared = set(DOMAIN["actions"])
-    named = set(re.findall(r'return "(action_[a-z_]+)"', source))
+    named = set(re.findall(r'return "((?:action|validate)_[a-z_]+)"', source))
     assert named == declared
 
 

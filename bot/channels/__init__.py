@@ -1,0 +1,1 @@
+"""Input channels (the only part of bot/ besides actions/ that imports Rasa)."""

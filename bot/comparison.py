@@ -1,0 +1,73 @@
+"""Comparing regions in the conversation: "hur skiljer sig Halland och Skåne om samtycke?".
+
+The subject (a topic group or a single topic) is found from the words of the question
+(each group's ``keywords`` in knowledge/topics.yml), the regions from the places named
+(none or one named: all five). The answer is each region's rule in short form, "säger
+inget" where a routine is silent, and the sources. Pure Python: no Rasa import.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from bot.knowledge import REGION_IDS, KnowledgeBase
+from bot.places import Directory, fold
+from bot.render import region_label, source_lines
+from bot.rules import compare, differs
+
+MAX_TOPICS = 4  # a group with more topics is summarised by those that differ
+
+
+def subject(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """The group (or topic) the question is about, or None."""
+    words = f" {fold(text)} "
+    best: Tuple[int, Optional[str]] = (0, None)
+    for group in kb.groups.values():
+        for keyword in group.keywords:
+            k = fold(keyword)
+            if f" {k}" in words and len(k) > best[0]:
+                best = (len(k), group.id)
+    return best[1]
+
+
+def regions_named(directory: Directory, text: str) -> List[str]:
+    found: List[str] = []
+    for place in directory.find(text):
+        if place.region in REGION_IDS and place.region not in found:
+            found.append(place.region)
+    return found
+
+
+def compare_text(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> str:
+    return compare_answer(kb, subject_id, regions)[0]
+
+
+def compare_answer(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> Tuple[str, list]:
+    """The comparison text and the rules it states."""
+    regions = [r for r in regions if r in REGION_IDS] or list(kb.regions())
+    if len(regions) < 2:
+        regions = list(kb.regions())
+    rows = compare(kb, subject_id, regions)
+    title = kb.groups[subject_id].title if subject_id in kb.groups else kb.topics[subject_id].title
+    names = ", ".join(region_label(kb, r) for r in regions)
+    lines = [f"Så skiljer sig rutinerna om {title.lower()} ({names}):"]
+    shown = [t for t, cells in rows.items() if differs(cells)] or list(rows)
+    used = []
+    for topic_id in shown[:MAX_TOPICS]:
+        cells = rows[topic_id]
+        lines.append("")
+        lines.append(f"{kb.topics[topic_id].title}:")
+        for c in cells:
+            if c.silent:
+                lines.append(f"• {region_label(kb, c.region)}: säger inget (då gäller den nationella grunden).")
+            else:
+                lines.append(f"• {region_label(kb, c.region)}: {c.answer.rule.short}")
+                used.append(c.answer)
+    same = [t for t, cells in rows.items() if not differs(cells)]
+    if same and len(shown) < len(rows):
+        lines.append("")
+        lines.append("Lika i rutinerna: " + ", ".join(kb.topics[t].title.lower() for t in same) + ".")
+    if len(shown) > MAX_TOPICS:
+        rest = ", ".join(kb.topics[t].title.lower() for t in shown[MAX_TOPICS:])
+        lines.append(f"Fler skillnader finns om: {rest}. Hela tabellen finns i docs/jamforelse.md.")
+    return "\n".join(lines) + "\n\n" + "\n".join(source_lines(kb, used)), used

@@ -1,0 +1,425 @@
+"""What the bot says and remembers in each kind of turn. The Rasa actions only carry this out.
+
+Every function takes the message (text, intent, entities), the conversation's slots as a
+plain dict and today's date, and returns a ``Turn``: the messages to send (text and
+buttons) and the slots to change. Pure Python: no Rasa import, so the whole conversation
+logic is testable without a server.
+
+Slots used: region, municipality, audience (staff | guardian | young), pending (a question
+waiting for the region), case (a case check's state, see bot/casecheck.py), case_start
+(a case check should start now), guide_step (position in the step-by-step guide).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from bot import audience as audiences
+from bot import casecheck, comparison, guide
+from bot import facts as factlib
+from bot.answers import answer_topics, questions
+from bot.knowledge import REGION_IDS, KnowledgeBase, knowledge
+from bot.places import Directory, directory
+from bot.privacy import PLACEHOLDERS
+from bot.region_flow import confirmation, place_from_message
+from bot.render import decision_text, region_label
+from bot.rules import swedish_date
+
+Buttons = List[Tuple[str, str]]
+
+REGION_BUTTONS: Buttons = [
+    ("Haninge", '/inform_region{"region":"haninge"}'),
+    ("Halland", '/inform_region{"region":"halland"}'),
+    ("Uppsala län", '/inform_region{"region":"uppsala"}'),
+    ("Jönköpings län", '/inform_region{"region":"jonkoping"}'),
+    ("Skåne", '/inform_region{"region":"skane"}'),
+    ("Annan kommun", '/inform_region{"region":"annan"}'),
+]
+MAIN_BUTTONS: Buttons = [
+    ("Vem ska jag kalla?", "/ask_invite"),
+    ("Behövs samtycke från båda vårdnadshavarna?", "/ask_consent"),
+    ("Kan vi avsluta SIP:en?", "/ask_close"),
+    ("Guida mig genom en SIP", "/guide_start"),
+]
+CHECK_BUTTON_TITLE = {
+    "consent": "Bedöm samtycket i vårt ärende",
+    "invitations": "Vilka ska vi kalla i vårt ärende?",
+    "closing": "Kan vårt ärende avslutas?",
+    "deadlines": "Räkna ut datum för vårt ärende",
+}
+ASK_REGION = ("Vilken kommun eller region gäller det? Rutinerna för SIP skiljer sig åt mellan regionerna. "
+              "Skriv kommunens namn eller välj nedan.")
+PRIVACY_REMINDER = ("Jag tog bort personuppgifter ur ditt meddelande ({kinds}) innan det sparades. "
+                    "Skriv aldrig personnummer, namn eller kontaktuppgifter här – beskriv ärendet utan dem.")
+_ASSESS = re.compile(r"(?i)(bedöm|bedom|i\s+vårt\s+fall|i\s+vart\s+fall|i\s+mitt\s+fall|vårt\s+ärende|vart\s+arende|"
+                     r"mitt\s+ärende|vi\s+har\s+en|jag\s+har\s+en|i\s+det\s+här\s+fallet|i\s+detta\s+fall)")
+
+
+# Facts that make a question a case description (a bare "föräldrarna säger nej" is a question).
+_CASE_FACTS = {"age", "organisations", "reason", "date", *casecheck.DATE_FACTS}
+
+
+@dataclass
+class Message:
+    text: str
+    buttons: Buttons = field(default_factory=list)
+    rules: List[str] = field(default_factory=list)   # rule ids the text states (for the channels and tests)
+    region: Optional[str] = None                      # the region the answer was given for
+
+
+@dataclass
+class Turn:
+    messages: List[Message] = field(default_factory=list)
+    slots: Dict[str, Any] = field(default_factory=dict)
+
+    def say(self, text: str, buttons: Optional[Buttons] = None, answers: Iterable[Any] = (),
+            region: Optional[str] = None) -> "Turn":
+        self.messages.append(Message(text, list(buttons or []), [a.rule.id for a in answers], region))
+        return self
+
+
+def _today(today: Optional[dt.date]) -> dt.date:
+    return today or dt.date.today()
+
+
+# ----------------------------------------------------------------------------- shared steps
+def _common(turn: Turn, text: str, slots: Mapping[str, Any]) -> None:
+    """Privacy reminder and the audience, on every turn that reads free text."""
+    kinds = [k for k, placeholder in PLACEHOLDERS.items() if placeholder in (text or "")]
+    if kinds:
+        turn.say(PRIVACY_REMINDER.format(kinds=", ".join(kinds)))
+    role = audiences.infer(text or "")
+    if role and role != slots.get("audience"):
+        turn.slots["audience"] = role
+
+
+def _audience(turn: Turn, slots: Mapping[str, Any]) -> Optional[str]:
+    return turn.slots.get("audience", slots.get("audience"))
+
+
+def _region_from_message(turn: Turn, text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
+                         places: Directory) -> Optional[str]:
+    """A place named in the message changes the region (said briefly); else the slot's region.
+    Words like "annan region" in a question describe the case ("flyttar till en annan
+    region"), so only a named municipality or county changes the region here."""
+    place, _ = place_from_message(text, entities, places)
+    if place is not None and not place.has_routine and not (place.municipality or place.county):
+        place = None
+    if place is not None and place.region != slots.get("region"):
+        turn.slots["region"] = place.region
+        turn.slots["municipality"] = place.municipality
+        utterance = confirmation(place, places)
+        if place.region in REGION_IDS:
+            turn.say(f"{utterance.values.get('place_note', '')}Jag svarar utifrån rutinen i {region_label(knowledge(), place.region)}.")
+        else:
+            turn.say("För den kommunen har jag ingen regional rutin inlagd, så jag svarar utifrån lagen och det som "
+                     "alla rutiner har gemensamt.")
+        return place.region
+    return slots.get("region")
+
+
+def ask_region(turn: Turn, pending: str) -> Turn:
+    turn.slots["pending"] = pending
+    turn.slots["case_start"] = False
+    return turn.say(ASK_REGION, REGION_BUTTONS)
+
+
+# ----------------------------------------------------------------------------- questions
+def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
+             today: Optional[dt.date] = None, places: Optional[Directory] = None) -> Turn:
+    """A question intent (knowledge/questions.yml): the region's rules, with sources, and a
+    case check when the message describes a case."""
+    places = places or directory()
+    turn = Turn(slots={"case_start": False})
+    _common(turn, text, slots)
+    q = questions().get(intent)
+    if q is None:
+        return turn.say("Förlåt, den frågan kan jag inte besvara ännu. Välj gärna något nedan.", MAIN_BUTTONS)
+    region = _region_from_message(turn, text, entities, slots, places)
+    if region is None and q.regional:
+        turn.slots["pending_text"] = text
+        return ask_region(turn, intent)
+    turn.slots["pending"] = None
+    kb = knowledge()
+    known = factlib.from_text(text or "", _today(today)) if q.check else {}
+    state = casecheck.new_state(q.check, known) if q.check else None
+    starts_check = bool(state and (_CASE_FACTS & set(known) or _ASSESS.search(text or "")))
+    if state is not None and starts_check:
+        return _start_check(turn, kb, region, state, slots, today)
+    reply = answer_topics(kb, region, q.topics, _audience(turn, slots))
+    buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
+    return turn.say(reply.text, buttons, reply.answers, region or "annan")
+
+
+def pending_after_region(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+    """Once the region is known, answer the question that was waiting for it."""
+    pending = slots.get("pending")
+    turn = Turn(slots={"pending": None, "pending_text": None, "case_start": False})
+    if not pending:
+        return turn
+    if pending.startswith("check:"):
+        check = pending.split(":", 1)[1]
+        state = casecheck.new_state(check, factlib.from_text(slots.get("pending_text") or "", _today(today)))
+        return _start_check(turn, knowledge(), slots.get("region"), state, slots, today)
+    if pending == "guide":
+        return guide_turn("start", slots, today=today, turn=turn)
+    if pending == "compare":
+        return compare(slots.get("pending_text") or "", [], slots, places=None, turn=turn)
+    inner = question(pending, slots.get("pending_text") or "", [], slots, today)
+    inner.slots.pop("pending_text", None)
+    turn.messages.extend(inner.messages)
+    turn.slots.update(inner.slots)
+    turn.slots["pending_text"] = None
+    return turn
+
+
+# ----------------------------------------------------------------------------- case checks
+def start_check(check: Optional[str], text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
+                today: Optional[dt.date] = None, places: Optional[Directory] = None) -> Turn:
+    """The user asks for an assessment of their case ("/check_case" button or typed)."""
+    places = places or directory()
+    turn = Turn(slots={"case_start": False})
+    _common(turn, text, slots)
+    region = _region_from_message(turn, text, entities, slots, places)
+    known = factlib.from_text(text or "", _today(today))
+    if check not in casecheck.CHECKS:
+        check = _guess_check(text, known)
+    if check is None:
+        return turn.say("Vad vill du att jag bedömer i ert ärende?", [
+            (CHECK_BUTTON_TITLE[c], f'/check_case{{"check":"{c}"}}') for c in casecheck.CHECKS])
+    if region is None:
+        turn.slots["pending_text"] = text
+        return ask_region(turn, f"check:{check}")
+    return _start_check(turn, knowledge(), region, casecheck.new_state(check, known), slots, today)
+
+
+def _guess_check(text: str, known: Mapping[str, Any]) -> Optional[str]:
+    t = factlib.fold(text or "")
+    if "samtyck" in t or "guardians" in known or "age" in known:
+        return "consent"
+    if "avslut" in t or "reason" in known:
+        return "closing"
+    if "kalla" in t or "bjuda" in t or "organisations" in known:
+        return "invitations"
+    if "datum" in t or "senast" in t or any(k in known for k in casecheck.DATE_FACTS + ("date",)):
+        return "deadlines"
+    return None
+
+
+def _start_check(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[str, Any],
+                 slots: Mapping[str, Any], today: Optional[dt.date]) -> Turn:
+    if casecheck.next_fact(kb, region, state, _today(today)) is None:
+        turn.slots["case"] = None
+        return _result(turn, kb, region, state, _audience(turn, slots), today)
+    turn.slots["case"] = state
+    turn.slots["case_start"] = True
+    turn.say(f"Jag bedömer ert ärende ({casecheck.TITLES[state['check']]}) utifrån rutinen i "
+             f"{region_label(kb, region)}. Jag frågar bara efter det som behövs. "
+             "Du kan hoppa över en fråga (”hoppa över”) eller avbryta (”avbryt”).")
+    return turn
+
+
+def ask_case(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+    """The form's question: the fact being asked, or the next one the rules core needs."""
+    turn = Turn()
+    state = dict(slots.get("case") or {})
+    if not state:
+        return turn.say("Det finns ingen pågående bedömning. Ställ gärna en fråga.", MAIN_BUTTONS)
+    fact = state.get("asking") or casecheck.next_fact(knowledge(), slots.get("region"), state, _today(today))
+    if fact is None:
+        return turn
+    state["asking"] = fact
+    turn.slots["case"] = state
+    ask = casecheck.question(fact)
+    return turn.say(ask.text, ask.buttons)
+
+
+def case_answer(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Tuple[Turn, bool]:
+    """Read the answer to the form's question. Returns the turn and whether the check is complete."""
+    turn = Turn()
+    _common(turn, text, slots)
+    state = dict(slots.get("case") or {})
+    if not state:
+        return turn, True
+    state["facts"] = dict(state.get("facts") or {})
+    state["skipped"] = list(state.get("skipped") or [])
+    error = casecheck.apply_answer(state, text, _today(today))
+    if error:
+        turn.say(error)
+    turn.slots["case"] = state
+    done = error is None and casecheck.next_fact(knowledge(), slots.get("region"), state, _today(today)) is None
+    return turn, done
+
+
+def case_result(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+    turn = Turn(slots={"case": None, "case_start": False})
+    state = slots.get("case")
+    if not state:
+        return turn.say("Det finns ingen pågående bedömning. Ställ gärna en fråga.", MAIN_BUTTONS)
+    return _result(turn, knowledge(), slots.get("region"), dict(state), slots.get("audience"), today)
+
+
+def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[str, Any],
+            audience: Optional[str], today: Optional[dt.date]) -> Turn:
+    decision = casecheck.decide(kb, region, state, _today(today))
+    text = decision_text(kb, decision, plain=audiences.wants_plain(audience))
+    skipped = [casecheck.question(f).text.split("?")[0].lower() for f in state.get("skipped") or []]
+    if decision.missing:
+        text = ("Jag kan inte ge ett säkert svar utan de uppgifter du hoppade över. Så här säger rutinen:\n" + text)
+    elif skipped:
+        text += "\n\n(Du hoppade över: " + "; ".join(skipped) + ".)"
+    text += "\n\nBedömningen i det enskilda ärendet görs alltid av er som arbetar med det."
+    return turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
+
+
+def stop_case() -> Turn:
+    return Turn(slots={"case": None, "case_start": False}).say(
+        "Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
+
+
+# ----------------------------------------------------------------------------- guide
+def _step_number(text: str) -> Optional[str]:
+    """'gå till steg 3', 'hoppa till steg fyra' -> '3' / '4'."""
+    m = re.search(r"(?i)(?<![\wåäö])(\d{1,2}|" + "|".join(factlib.NUMBER_WORDS) + r")(?![\wåäö])", text or "")
+    if not m:
+        return None
+    n = factlib.number(m.group(1))
+    return str(n) if n else None
+
+
+def guide_turn(command: str, slots: Mapping[str, Any], step: Optional[str] = None,
+               today: Optional[dt.date] = None, turn: Optional[Turn] = None, text: str = "") -> Turn:
+    """start | next | back | goto | stop. ``start`` resumes where the user left off."""
+    turn = turn or Turn(slots={"case_start": False})
+    region = slots.get("region")
+    kb = knowledge()
+    if command == "stop":
+        turn.slots["guide_step"] = None
+        return turn.say("Guiden är avslutad. Skriv ”guida mig” när du vill börja igen.", MAIN_BUTTONS)
+    if region is None:
+        return ask_region(turn, "guide")
+    current = slots.get("guide_step")
+    audience = _audience(turn, slots)
+    if command == "start":
+        resumed = current is not None
+        n = guide.clamp(kb, region, current) if resumed else 1
+        page = guide.page(kb, region, n, audience, resumed=resumed)
+    elif current is None:
+        return turn.say("Guiden är inte igång. Vill du att jag guidar dig genom en SIP steg för steg?",
+                        [("Starta guiden", "/guide_start")])
+    elif command == "goto":
+        step = step if step is not None and str(step).strip().isdigit() else _step_number(text)
+        if step is None:
+            text, buttons = guide.step_menu(kb, region)
+            return turn.say(text, buttons)
+        page = guide.page(kb, region, guide.clamp(kb, region, int(str(step).strip())), audience)
+    else:
+        delta = 1 if command == "next" else -1
+        page = guide.page(kb, region, guide.clamp(kb, region, int(current) + delta), audience)
+    turn.slots["guide_step"] = float(page.step)
+    return turn.say(page.text, page.buttons, page.answers, region)
+
+
+# ----------------------------------------------------------------------------- comparison
+def compare(text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
+            places: Optional[Directory] = None, turn: Optional[Turn] = None) -> Turn:
+    places = places or directory()
+    turn = turn or Turn(slots={"case_start": False})
+    kb = knowledge()
+    subject = comparison.subject(kb, text or "")
+    regions = comparison.regions_named(places, text or "")
+    if subject is None:
+        buttons = [(g.title, f'/compare_regions{{"subject":"{g.id}"}}') for g in kb.groups.values()
+                   if g.id in ("samtycke", "kallelse", "avslut", "uppfoljning", "initiativ", "process")]
+        return turn.say("Vilket ämne vill du jämföra regionerna i? Välj nedan eller skriv till exempel "
+                        "”hur skiljer sig Halland och Skåne om samtycke?”.", buttons)
+    text, used = comparison.compare_answer(kb, subject, regions)
+    return turn.say(text, [], used)
+
+
+def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
+    kb = knowledge()
+    turn = Turn(slots={"case_start": False})
+    if subject not in kb.groups and subject not in kb.topics:
+        return compare("", [], slots, turn=turn)
+    text, used = comparison.compare_answer(kb, subject, [])
+    return turn.say(text, [], used)
+
+
+# ----------------------------------------------------------------------------- other turns
+_ENGLISH_TOPICS = [
+    (re.compile(r"(?i)\bconsent"), "ask_consent"),
+    (re.compile(r"(?i)\b(invite|invitation|call|who should)"), "ask_invite"),
+    (re.compile(r"(?i)\b(close|closing|end the plan|terminate)"), "ask_close"),
+    (re.compile(r"(?i)\b(deadline|how soon|when)"), "ask_deadline"),
+    (re.compile(r"(?i)\b(step|guide|process)"), "ask_steps"),
+    (re.compile(r"(?i)\b(what is|what's|sip)\b"), "what_is_sip"),
+]
+ENGLISH_NOTICE = ("SIP-guiden svarar på svenska. Du kan skriva på engelska, men svaren kommer på svenska.\n"
+                  "SIP-guiden answers in Swedish. You may write in English, but the answers will be in Swedish. "
+                  "SIP (samordnad individuell plan) is the coordinated individual plan that a Swedish municipality "
+                  "and region draw up together. Choose a question below, or write your question in Swedish.")
+
+
+def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+    turn = Turn(slots={"case_start": False}).say(ENGLISH_NOTICE)
+    for pattern, intent in _ENGLISH_TOPICS:
+        if pattern.search(text or ""):
+            q = questions()[intent]
+            if slots.get("region") is None and q.regional:
+                turn.say("Which municipality? / Vilken kommun gäller det?", REGION_BUTTONS)
+                turn.slots["pending"] = intent
+                return turn
+            reply = answer_topics(knowledge(), slots.get("region"), q.topics, "guardian")
+            return turn.say(reply.text, [], reply.answers, slots.get("region") or "annan")
+    turn.messages[-1].buttons = MAIN_BUTTONS + [("Vad är SIP? / What is SIP?", "/what_is_sip")]
+    return turn
+
+
+def privacy_only(text: str, slots: Mapping[str, Any]) -> Turn:
+    """A message that was mostly personal data: the reminder and an invitation to go on."""
+    turn = Turn()
+    _common(turn, text, slots)
+    return turn
+
+
+def deadline_summary(dates: Dict[str, dt.date]) -> str:
+    return ", ".join(f"{k}: {swedish_date(v)}" for k, v in dates.items())
+
+
+_ROLE_WORDS = [
+    (audiences.GUARDIAN, re.compile(r"(?i)(förälder|foralder|föräldrar|vårdnadshavare|vardnadshavare|mamma|pappa|"
+                                    r"familjehem|fosterförälder|bonusförälder|som\s+till\s+en\s+förälder)")),
+    (audiences.YOUNG, re.compile(r"(?i)(ungdom|elev\b|barn\b|tonåring|tonaring|ung\b|jag\s+är\s+\d{1,2}\b|går\s+i\s+(nian|åttan|sjuan|\d))")),
+    (audiences.STAFF, re.compile(r"(?i)(personal|jobbar|arbetar|kurator|socialsekreterare|rektor|lärare|sjuksköterska|"
+                                 r"psykolog|läkare|handläggare|behandlare|specialpedagog|mentor|tjänsteperson|profession)")),
+]
+_AUDIENCE_SAID = {
+    audiences.GUARDIAN: "Då svarar jag som till en vårdnadshavare, med enkla ord.",
+    audiences.YOUNG: "Då svarar jag så enkelt och tydligt jag kan.",
+    audiences.STAFF: "Då svarar jag som till personal, med rutinens egna formuleringar.",
+}
+
+
+def set_audience(text: str, role: Optional[str], slots: Mapping[str, Any]) -> Turn:
+    """The user says who they are: plain answers for guardians and young people, the
+    professional statement for staff."""
+    turn = Turn(slots={"case_start": False})
+    _common(turn, text, slots)
+    found = turn.slots.get("audience")
+    if found is None:
+        for who, pattern in _ROLE_WORDS:
+            if pattern.search(f"{role or ''} {text or ''}"):
+                found = who
+                break
+    if found is None and turn.messages:  # only the privacy reminder: nothing more to ask
+        return turn
+    if found is None:
+        return turn.say("Berätta gärna om du är vårdnadshavare, ung eller arbetar med SIP, så anpassar jag svaren.",
+                        [("Jag är vårdnadshavare", "jag är vårdnadshavare"), ("Jag är ung", "jag är ungdom"),
+                         ("Jag arbetar med SIP", "jag är personal")])
+    turn.slots["audience"] = found
+    return turn.say(_AUDIENCE_SAID[found] + " Vad vill du veta om SIP?", MAIN_BUTTONS)

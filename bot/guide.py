@@ -1,0 +1,86 @@
+"""The step-by-step guide: the region's own SIP process, one step at a time, with a checklist.
+
+The steps are the region's ``process.steps`` rule (or the national one, where the routine
+lists no steps, and then the guide says so). Each step's checklist is the short form of the
+region's rule on each topic of the step, so every line is traceable to the routine. The
+position is one number in the conversation (``guide_step``), so the guide can be left for
+other questions and resumed. Pure Python: no Rasa import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from bot.audience import wants_plain
+from bot.knowledge import Answer, KnowledgeBase, Step
+from bot.render import region_label, source_lines
+
+NEXT, BACK, GOTO, STOP = "/guide_next", "/guide_back", "/guide_goto", "/guide_stop"
+
+
+@dataclass
+class GuidePage:
+    text: str
+    step: int  # 1-based
+    total: int
+    buttons: List[Tuple[str, str]] = field(default_factory=list)
+    answers: List[Answer] = field(default_factory=list)
+
+
+def steps(kb: KnowledgeBase, region: Optional[str]) -> Tuple[Answer, List[Step]]:
+    answer = kb.answer(region, "process.steps")
+    return answer, list(answer.rule.params.steps or [])
+
+
+def clamp(kb: KnowledgeBase, region: Optional[str], step: Optional[float]) -> int:
+    _, all_steps = steps(kb, region)
+    n = int(step or 1)
+    return max(1, min(n, len(all_steps)))
+
+
+def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional[str] = None,
+         resumed: bool = False) -> GuidePage:
+    """Step ``step`` (1-based, clamped) of the region's process with its checklist and sources."""
+    process, all_steps = steps(kb, region)
+    total = len(all_steps)
+    step = max(1, min(step, total))
+    current = all_steps[step - 1]
+    plain = wants_plain(audience)
+    lines: List[str] = []
+    if resumed:
+        lines.append(f"Vi fortsätter guiden där du var, på steg {step}.")
+    elif step == 1:
+        where = region_label(kb, region)
+        lines.append(f"Jag guidar dig genom SIP-processen i {where}, steg för steg. "
+                     f"Den har {total} steg. Du kan gå framåt, bakåt, hoppa till ett steg eller "
+                     "avbryta och fortsätta senare (skriv ”fortsätt guiden”).")
+        if process.fallback or process.region == "national":
+            lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är de som alla rutiner har gemensamt.")
+    lines.append(f"Steg {step} av {total}: {current.title}")
+    checklist: List[Answer] = []
+    for topic in current.topics:
+        a = kb.answer(region, topic)
+        checklist.append(a)
+        text = a.rule.plain.split(". ")[0].rstrip(".") + "." if plain else a.rule.short
+        note = " (rutinen säger inget – nationell grund)" if a.fallback else ""
+        lines.append(f"☐ {kb.topics[topic].title}: {text}{note}")
+    used = [process] + checklist
+    buttons: List[Tuple[str, str]] = []
+    if step > 1:
+        buttons.append(("◀ Föregående steg", BACK))
+    if step < total:
+        buttons.append(("Nästa steg ▶", NEXT))
+    buttons.append(("Hoppa till steg", GOTO))
+    buttons.append(("Avsluta guiden", STOP))
+    if step == total:
+        lines.append("Det här är sista steget.")
+    text = "\n".join(lines) + "\n\n" + "\n".join(source_lines(kb, used))
+    return GuidePage(text, step, total, buttons, used)
+
+
+def step_menu(kb: KnowledgeBase, region: Optional[str]) -> Tuple[str, List[Tuple[str, str]]]:
+    """The list of steps to jump to, as buttons."""
+    _, all_steps = steps(kb, region)
+    buttons = [(f"{i}. {s.title}", f'/guide_goto{{"step":"{i}"}}') for i, s in enumerate(all_steps, 1)]
+    return "Vilket steg vill du gå till?", buttons

@@ -1,0 +1,81 @@
+"""Start the real servers (scripts/run.py, as `make run` does) on spare ports with a
+conversation store of their own, and talk to them through the REST channel. Shared by the
+integration tests."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "sipguiden.tar.gz"
+TOKEN = "integration-test-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, data=None, method=None, timeout=30):
+    body = json.dumps(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class Bot:
+    def __init__(self, tmp_path: Path):
+        self.port, self.actions_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(
+            os.environ,
+            SIPGUIDEN_PORT=str(self.port),
+            SIPGUIDEN_ACTIONS_PORT=str(self.actions_port),
+            SIPGUIDEN_API_TOKEN=TOKEN,
+            SIPGUIDEN_SQLITE_PATH=str(tmp_path / "tracker.db"),
+        )
+        self.log = tmp_path / "run.log"
+        self.process = None
+
+    def start(self):
+        assert MODEL.exists(), "no trained model: run `make train` (make test does it first)"
+        self.handle = self.log.open("a")
+        offset = self.log.stat().st_size
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=self.env,
+            stdout=self.handle, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"run.py exited early:\n{self.log.read_text()[-3000:]}"
+            if "SIP-guiden är igång" in self.log.read_bytes()[offset:].decode("utf-8", "replace"):
+                return
+            time.sleep(1)
+        raise AssertionError(f"not ready in 240 s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, sig=signal.SIGINT) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=60)
+        self.handle.close()
+        return code
+
+    def say(self, sender, text):
+        status, body = request(f"{self.base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, body
+        return json.loads(body)
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
