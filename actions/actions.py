@@ -87,8 +87,10 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        _utterances(dispatcher, region_flow.greeting(tracker.get_slot("region"), tracker.get_slot("municipality"), directory()))
-        return []
+        outcome = region_flow.greeting_with_place(_text(tracker), _entities(tracker), tracker.get_slot("region"),
+                                                  tracker.get_slot("municipality"), directory())
+        _utterances(dispatcher, outcome.utterances)
+        return [SlotSet(name, value) for name, value in outcome.slots.items()]
 
 
 class ActionSetRegion(Action):
@@ -112,6 +114,21 @@ class ActionSetRegion(Action):
             dispatcher.utter_message(text=SORRY)
             return events + [SlotSet("pending", None), SlotSet("case_start", False)]
         return events + _send(dispatcher, turn)
+
+
+class ActionChangeRegion(ActionSetRegion):
+    """"byt region": asks which one, unless the message already names the new place
+    ("jag jobbar i Laholms kommun nu")."""
+
+    def name(self) -> Text:
+        return "action_change_region"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        place, competing = region_flow.place_from_message(_text(tracker), _entities(tracker), directory())
+        if place is None and not competing:
+            dispatcher.utter_message(response="utter_ask_region")
+            return [SlotSet("case_start", False)]
+        return super().run(dispatcher, tracker, domain)
 
 
 class ActionFallback(Action):
@@ -195,7 +212,7 @@ class ActionStopCase(_TurnAction, Action):
         return "action_stop_case"
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
-        turn = dialogue.stop_case()
+        turn = dialogue.stop_case(_slots(tracker))
         turn.slots["case_answer"] = None
         return turn
 

@@ -22,6 +22,12 @@ def subject(kb: KnowledgeBase, text: str) -> Optional[str]:
     """The group (or topic) the question is about, or None."""
     words = f" {fold(text)} "
     best: Tuple[int, Optional[str]] = (0, None)
+    for topic in kb.topics.values():  # a topic named in full wins ("hur länge samtycket gäller")
+        title = fold(topic.title)
+        if f" {title} " in words and len(title) > best[0]:
+            best = (len(title), topic.id)
+    if best[1]:
+        return best[1]
     for group in kb.groups.values():
         for keyword in group.keywords:
             k = fold(keyword)
@@ -69,5 +75,6 @@ def compare_answer(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> Tu
         lines.append("Lika i rutinerna: " + ", ".join(kb.topics[t].title.lower() for t in same) + ".")
     if len(shown) > MAX_TOPICS:
         rest = ", ".join(kb.topics[t].title.lower() for t in shown[MAX_TOPICS:])
-        lines.append(f"Fler skillnader finns om: {rest}. Hela tabellen finns i docs/jamforelse.md.")
+        lines.append(f"Fler skillnader finns om: {rest}. Fråga gärna om ett av dem, till exempel "
+                     f"”hur skiljer sig regionerna om {kb.topics[shown[MAX_TOPICS]].title.lower()}?”.")
     return "\n".join(lines) + "\n\n" + "\n".join(source_lines(kb, used)), used

@@ -60,6 +60,24 @@ _ASSESS = re.compile(r"(?i)(bedöm|bedom|i\s+vårt\s+fall|i\s+vart\s+fall|i\s+mi
 
 # Facts that make a question a case description (a bare "föräldrarna säger nej" is a question).
 _CASE_FACTS = {"age", "organisations", "reason", "date", *casecheck.DATE_FACTS}
+_DATE_KEYS = {"date", *casecheck.DATE_FACTS}
+
+
+def _describes_case(known: Mapping[str, Any], text: str, audience: Optional[str]) -> bool:
+    """Whether a question is about the user's own case, so that a case check starts at once.
+    Asking for an assessment always is; otherwise (staff only) a date, a reason to close, or
+    two facts of a case ("en 14-åring med två vårdnadshavare", "BUP och skolan"). A single
+    organisation or age in a general question ("kan vi kalla BUP utan remiss?") gets the
+    general answer with a button to check a case; guardians and young people always do."""
+    if _ASSESS.search(text or ""):
+        return True
+    if audiences.wants_plain(audience):
+        return False
+    keys = set(known) & _CASE_FACTS
+    if keys & (_DATE_KEYS | {"reason"}):
+        return True
+    facts_count = len(set(known)) + max(0, len(known.get("organisations", [])) - 1)
+    return bool(keys) and facts_count >= 2
 
 
 @dataclass
@@ -146,7 +164,7 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     kb = knowledge()
     known = factlib.from_text(text or "", _today(today)) if q.check else {}
     state = casecheck.new_state(q.check, known) if q.check else None
-    starts_check = bool(state and (_CASE_FACTS & set(known) or _ASSESS.search(text or "")))
+    starts_check = bool(state) and _describes_case(known, text, _audience(turn, slots))
     if state is not None and starts_check:
         return _start_check(turn, kb, region, state, slots, today)
     reply = answer_topics(kb, region, q.topics, _audience(turn, slots))
@@ -246,6 +264,10 @@ def case_answer(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = 
         return turn, True
     state["facts"] = dict(state.get("facts") or {})
     state["skipped"] = list(state.get("skipped") or [])
+    if factlib.is_stop(text):
+        state["stopped"] = True
+        turn.slots["case"] = state
+        return turn, True
     error = casecheck.apply_answer(state, text, _today(today))
     if error:
         turn.say(error)
@@ -257,6 +279,8 @@ def case_answer(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = 
 def case_result(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
     turn = Turn(slots={"case": None, "case_start": False})
     state = slots.get("case")
+    if state and state.get("stopped"):
+        return stop_case(slots)
     if not state:
         return turn.say("Det finns ingen pågående bedömning. Ställ gärna en fråga.", MAIN_BUTTONS)
     return _result(turn, knowledge(), slots.get("region"), dict(state), slots.get("audience"), today)
@@ -275,9 +299,11 @@ def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[st
     return turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
 
 
-def stop_case() -> Turn:
-    return Turn(slots={"case": None, "case_start": False}).say(
-        "Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
+def stop_case(slots: Optional[Mapping[str, Any]] = None) -> Turn:
+    turn = Turn(slots={"case": None, "case_start": False})
+    if slots is not None and not slots.get("case"):
+        return turn.say("Det finns ingen pågående bedömning att avbryta. Ställ gärna en fråga.", MAIN_BUTTONS)
+    return turn.say("Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
 
 
 # ----------------------------------------------------------------------------- guide
@@ -409,6 +435,7 @@ def set_audience(text: str, role: Optional[str], slots: Mapping[str, Any]) -> Tu
     professional statement for staff."""
     turn = Turn(slots={"case_start": False})
     _common(turn, text, slots)
+    region = _region_from_message(turn, text, [], slots, directory())
     found = turn.slots.get("audience")
     if found is None:
         for who, pattern in _ROLE_WORDS:
@@ -422,4 +449,6 @@ def set_audience(text: str, role: Optional[str], slots: Mapping[str, Any]) -> Tu
                         [("Jag är vårdnadshavare", "jag är vårdnadshavare"), ("Jag är ung", "jag är ungdom"),
                          ("Jag arbetar med SIP", "jag är personal")])
     turn.slots["audience"] = found
+    if region is None:
+        return turn.say(_AUDIENCE_SAID[found] + " " + ASK_REGION, REGION_BUTTONS)
     return turn.say(_AUDIENCE_SAID[found] + " Vad vill du veta om SIP?", MAIN_BUTTONS)

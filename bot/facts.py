@@ -128,6 +128,15 @@ _NO = re.compile(r"^\s*(nej|nä|nä+|no|nope|inte|ingen|inga|icke|nej[\s,.!].*|d
                  r"det\s+har\s+(hen|han|hon|de)\s+inte)\s*[.!]*\s*$", re.I)
 
 
+_STOP = re.compile(_W + r"(avbryt\w*|sluta|stopp|stop|strunta\s+i\s+det|glöm\s+det|glom\s+det|"
+                   r"jag\s+vill\s+inte\s+(svara|fortsätta|fortsatta)|inga\s+fler\s+frågor)" + _E, re.I)
+
+
+def is_stop(text: str) -> bool:
+    """The user wants to leave the case questions ("avbryt", "sluta fråga")."""
+    return bool(_STOP.search(text or "")) and not is_skip(text)
+
+
 def is_skip(text: str) -> bool:
     return bool(_SKIP.search(text or ""))
 
@@ -168,7 +177,7 @@ def parse_date(span: str, today: dt.date) -> Optional[dt.date]:
 _DATE_KINDS = [
     ("consent_date", re.compile(r"samtyck\w*|samtycket|medgivande", re.I)),
     ("invitation_sent", re.compile(r"kallelse\w*|kallade|kallat|skickade|bjöd\s+in|bjod\s+in", re.I)),
-    ("last_follow_up", re.compile(r"uppfölj\w*|uppfolj\w*|följde\s+upp|foljde\s+upp|reviderade|senast\s+uppdaterad\w*|upprättades|upprattades", re.I)),
+    ("last_follow_up", re.compile(r"uppfölj\w*|uppfolj\w*|följ(de|des)\s+upp|folj(de|des)\s+upp|reviderade|senast\s+uppdaterad\w*|upprättades|upprattades", re.I)),
     ("meeting", re.compile(r"mötet|motet|möte|mote|sip-mötet|sip-motet|träff", re.I)),
     ("need_identified", re.compile(r"behov\w*|upptäckt\w*|upptackt\w*|uppmärksamm\w*|började|borjade|oro|anmälan|anmalan", re.I)),
 ]

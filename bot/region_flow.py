@@ -83,3 +83,13 @@ def greeting(region_slot: Optional[str], municipality_slot: Optional[str], direc
     label = region.label if region else (municipality_slot or "en kommun utan inladdad rutin (nationell grund)")
     utterances.append(Utterance("utter_region_known", {"region_label": label}))
     return utterances
+
+
+def greeting_with_place(text: str, entities: Iterable[Mapping], region_slot: Optional[str],
+                        municipality_slot: Optional[str], directory: Directory) -> RegionOutcome:
+    """A greeting that may name the place too ("hej, jag jobbar i Varberg"): greet and
+    confirm the place instead of asking for it."""
+    place, competing = place_from_message(text, entities, directory)
+    if place is not None and not competing and (place.has_routine or place.municipality or place.county):
+        return RegionOutcome([Utterance("utter_greet"), confirmation(place, directory)], place)
+    return RegionOutcome(greeting(region_slot, municipality_slot, directory))

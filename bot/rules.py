@@ -167,6 +167,8 @@ def _consent_adult(kb: KnowledgeBase, region: Optional[str], f: ConsentFacts, d:
         d.say(cannot.rule.statement, cannot.rule.plain)
         return
     if f.person_consents is None:
+        if f.can_consent is None:
+            d.missing.append("can_consent")  # asked first: can the person consent at all?
         d.missing.append("person_consents")
         d.say(f"Personen är {f.age} år och vuxen: det är hens eget samtycke som krävs.",
               f"Personen är {f.age} år. Då är det hen själv som bestämmer om det blir en SIP.")
@@ -241,9 +243,10 @@ def _consent_child(kb: KnowledgeBase, region: Optional[str], f: ConsentFacts, d:
     if alone and f.child_mature and f.person_consents:
         refused = d.use(kb.answer(region, "consent.refused"))
         d.outcome = "barnet_samtycker_sjalv"
-        d.say(f"Vårdnadshavarna samtycker inte, men barnet ({f.age} år) bedöms moget nog att själv besluta "
+        who = "Ingen av vårdnadshavarna samtycker" if f.guardians_consenting == 0 else "Inte alla vårdnadshavare samtycker"
+        d.say(f"{who}, men barnet ({f.age} år) bedöms moget nog att själv besluta "
               f"och samtycker. {refused.rule.statement}",
-              f"Vårdnadshavarna har inte sagt ja, men barnet är så moget att hen själv kan bestämma och har sagt ja. {refused.rule.plain}")
+              f"Vårdnadshavarna har inte båda sagt ja, men barnet är så moget att hen själv kan bestämma och har sagt ja. {refused.rule.plain}")
         return
     if alone and f.child_mature is not False and (f.child_mature is None or f.person_consents is None):
         d.missing.extend(m for m in ("child_mature", "person_consents") if getattr(f, m) is None and m not in d.missing)

@@ -69,7 +69,7 @@ def render() -> str:
     role_names = {role: list(dict.fromkeys(v for word in words for v in variants(word))) for role, words in roles.items()}
     # A role word counts only where the user says it of themselves ("jag är förälder", "jobbar som
     # kurator"): "mamma vägrar" in a case description is not who is asking.
-    alternatives = "|".join(sorted({n for words in role_names.values() for n in words}, key=len, reverse=True))
+    alternatives = "|".join(sorted({n for words in role_names.values() for n in words}, key=lambda n: (-len(n), n)))
     before = "|".join(f"(?<={w} )" for w in ("jag är", "jag ar", "jag är en", "jag ar en", "jobbar som", "arbetar som",
                                              "som en", "som", "till en"))
     lines += ["- regex: role", "  examples: |", f"    - (?:{before})({alternatives})"]

@@ -204,3 +204,17 @@ def test_a_failure_inside_bot_gives_a_swedish_apology_and_changes_no_stored_slot
     messages, events = run(ActionAnswerQuestion(), tracker("vem ska jag kalla?", intent="ask_invite", region="skane"))
     assert messages[0]["text"] == SORRY
     assert slot_events(events) == {"case_start": False}
+
+
+def test_a_greeting_that_names_the_place_sets_it_instead_of_asking():
+    messages, events = run(ActionGreet(), tracker("hej, jag jobbar i Varberg", intent="greet"))
+    assert responses(messages) == ["utter_greet", "utter_region_set"]
+    assert slot_events(events)["region"] == "halland"
+
+
+def test_change_region_with_a_place_in_the_message_sets_it():
+    from actions.actions import ActionChangeRegion
+    messages, events = run(ActionChangeRegion(), tracker("jag jobbar i Laholms kommun nu", intent="change_region"))
+    assert slot_events(events)["region"] == "halland"
+    messages, events = run(ActionChangeRegion(), tracker("byt region", intent="change_region", region="skane"))
+    assert responses(messages) == ["utter_ask_region"] and "region" not in slot_events(events)

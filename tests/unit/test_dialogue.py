@@ -180,3 +180,56 @@ def test_another_region_in_a_case_description_does_not_change_the_region():
 def test_a_message_with_only_personal_data_gets_only_the_reminder():
     turn = dialogue.set_audience("mitt personnummer är [personnummer borttaget]", None, {})
     assert len(turn.messages) == 1 and "Skriv aldrig personnummer" in turn.messages[0].text
+
+
+def test_skip_and_stop_are_read_from_the_text_inside_a_check():
+    turn = dialogue.start_check("invitations", "", [], {"region": "halland"}, TODAY)
+    slots = {"region": "halland", **turn.slots}
+    slots.update(dialogue.ask_case(slots, TODAY).slots)
+    reply, done = dialogue.case_answer("hoppa över", slots, TODAY)
+    assert not done or reply.slots["case"]["skipped"] == ["organisations"]
+    assert reply.slots["case"]["skipped"] == ["organisations"] and not reply.slots["case"].get("stopped")
+    reply, done = dialogue.case_answer("avbryt", {**slots, **reply.slots}, TODAY)
+    assert done and reply.slots["case"]["stopped"]
+    result = dialogue.case_result({**slots, **reply.slots}, TODAY)
+    assert "avbryter" in texts(result) and result.slots["case"] is None
+
+
+def test_a_long_no_is_an_answer_not_a_stop():
+    slots = {"region": "halland", "case": {"check": "invitations", "facts": {"organisations": [{"id": "bup", "ongoing": None}]},
+                                           "skipped": [], "asking": "ongoing:bup"}}
+    reply, done = dialogue.case_answer("nej, ingen kontakt än", slots, TODAY)
+    assert reply.slots["case"]["facts"]["organisations"] == [{"id": "bup", "ongoing": False}]
+
+
+def test_stop_without_a_check_says_there_is_none():
+    assert "ingen pågående bedömning" in texts(dialogue.stop_case({}))
+
+
+@pytest.mark.parametrize("text, audience, starts", [
+    ("kan vi kalla BUP direkt eller behövs remiss först?", None, False),      # one organisation: a general question
+    ("vem ska vi kalla? barnet har BUP och skolan", None, True),               # two: a case
+    ("jag är 16 år, måste jag själv säga ja till en sip?", "young", False),   # young people get the general answer
+    ("kan du bedöma vårt ärende, hon är 12", None, True),                      # asked for an assessment
+])
+def test_which_questions_start_a_case_check(text, audience, starts):
+    intent = "ask_referral" if "remiss" in text else "ask_invite" if "kalla" in text else "ask_consent_child"
+    turn = dialogue.question(intent, text, [], {"region": "halland", "audience": audience}, TODAY)
+    assert turn.slots["case_start"] is starts
+
+
+def test_a_role_with_a_place_sets_both():
+    turn = dialogue.set_audience("jag jobbar som kurator i Jönköping", "kurator", {})
+    assert turn.slots["audience"] == "staff" and turn.slots["region"] == "jonkoping"
+
+
+def test_the_last_follow_up_date_is_read_from_foljdes_upp():
+    from bot import facts
+    assert "last_follow_up" in facts.dates("planen följdes upp senast 10 januari 2026", TODAY)
+
+
+def test_an_adult_is_asked_whether_they_can_consent():
+    turn = dialogue.question("ask_consent", "vi har en 25-åring med flera insatser, vems samtycke behövs?", [],
+                             {"region": "skane"}, TODAY)
+    slots = {"region": "skane", **turn.slots}
+    assert dialogue.ask_case(slots, TODAY).slots["case"]["asking"] == "can_consent"
