@@ -67,11 +67,12 @@ def render() -> str:
         lines += [f"- synonym: {org_id}", "  examples: |", *[f"    - {n}" for n in synonyms]]
     roles = load_yaml(ROOT / "knowledge" / "roles.yml")["roles"]
     role_names = {role: list(dict.fromkeys(v for word in words for v in variants(word))) for role, words in roles.items()}
-    # A role word counts only where the user says it of themselves ("jag är förälder", "jobbar som
-    # kurator"): "mamma vägrar" in a case description is not who is asking.
-    alternatives = "|".join(sorted({n for words in role_names.values() for n in words}, key=lambda n: (-len(n), n)))
-    before = "|".join(f"(?<={w} )" for w in ("jag är", "jag ar", "jag är en", "jag ar en", "jobbar som", "arbetar som",
-                                             "som en", "som", "till en"))
+    # A role word counts only where the user says it of themselves ("jag är förälder", "jag
+    # är en ungdom"). Staff titles are left to the `organisation` entity ("jag är kurator" names
+    # the elevhälsa); bot/audience.py still reads them as staff.
+    alternatives = "|".join(sorted({n for role in ("guardian", "young") for n in role_names[role]} | {"personal"},
+                                   key=lambda n: (-len(n), n)))
+    before = "|".join(f"(?<={w} )" for w in ("jag är", "jag ar", "jag är en", "jag ar en", "vi är", "vi ar"))
     lines += ["- regex: role", "  examples: |", f"    - (?:{before})({alternatives})"]
     # No synonyms for roles: several role words are also organisation aliases ("kurator",
     # "rektor"), and Rasa's synonyms are global. bot/dialogue.py maps the word to the audience.
