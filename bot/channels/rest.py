@@ -1,37 +1,335 @@
-"""Rasa's REST channel with personal data removed before anything else sees the message.
+"""Rasa's REST channel with personal data removed before anything else sees the message,
+and an answer in Swedish to every message, whatever it contains and whatever fails.
 
-The text a user sends is redacted here (bot/privacy.py) — before Rasa parses it, stores it
-in the tracker store or logs it — and the kinds removed are passed on in the message
-metadata (``sipguiden_redacted``) so the bot can remind the user not to share personal
-data. The webhook stays at /webhooks/rest/webhook.
+Personal data: the text a user sends is redacted here (bot/privacy.py) — before Rasa parses
+it, stores it in the tracker store or logs it — and the kinds removed are passed on in the
+message metadata (``sipguiden_redacted``) so the bot can remind the user not to share
+personal data. The webhook stays at /webhooks/rest/webhook.
+
+Robustness (every request with a JSON body gets HTTP 200 and at least one Swedish message):
+
+- the text is cleaned before Rasa sees it: a message that is not a string is read as text
+  (a number) or as empty (a list, an object); control characters, bidi overrides and lone
+  surrogates are removed (a NUL byte would break a PostgreSQL tracker store), and the text
+  is NFC-normalised;
+- an empty or whitespace-only message is answered here ("Skriv din fråga …") and never
+  reaches Rasa or the tracker store;
+- a message longer than ``MAX_CHARS`` is cut there (after redaction, so no personal data
+  survives at the cut) and the reply says so;
+- the action server unreachable: Rasa 3.6 logs the failed custom action and answers
+  nothing. The channel notices (the failure is logged while this request is handled, see
+  ``_TurnWatch``; an empty reply is checked too), asks the action server's /health, and
+  answers "Tjänsten är tillfälligt otillgänglig …". While it is down, messages are answered
+  so without being handed to Rasa, so the conversation's state stays as it was and goes on
+  where it was once the action server is back. A failed action changes no slot (Rasa drops
+  its events), so region and case facts are never lost;
+- any other failure inside Rasa, or no reply at all: a Swedish apology or a request for a
+  question instead of ``[]``.
+
+Speed (this module is the project's code that the Rasa server loads), two caches for Rasa 3.6
+costs that every message pays, whatever the configuration (measured by scripts/bench.py):
+
+- Rasa checks each action server response with ``jsonschema.validate``, which first validates
+  the schema itself against the JSON Schema meta-schema: ~20 ms of CPU per message, about half
+  of what the Rasa server spent on one. The schema is now checked once and its validator kept;
+  responses are validated against the same schema, and an invalid one fails as before.
+- Reading a conversation from the tracker store looks up every stored event's class by
+  walking all Event subclasses (~5 ms per message, growing with the conversation). The
+  class found for an event type name is now remembered.
 
 Configured in credentials.yml as ``bot.channels.rest.RedactingRestInput:``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import asyncio
+import contextvars
+import logging
+import re
+import time
+import unicodedata
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Text, Tuple, Union
 
+import aiohttp
+import rasa.utils.endpoints
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
 
 from bot.privacy import redact
 
+logger = logging.getLogger(__name__)
+
 METADATA_KEY = "sipguiden_redacted"
+# Longest message handed to Rasa. A SIP question, even a whole case description, is far
+# shorter; 20 000 characters took ~2 s to parse (character n-grams) and blocked others.
+MAX_CHARS = 2000
+
+EMPTY_REPLY = ("Skriv din fråga om SIP, så svarar jag. Du kan till exempel fråga ”vad är SIP?”, "
+               "”vem ska jag kalla?” eller ”behövs samtycke från båda vårdnadshavarna?”.")
+TRUNCATED_NOTE = ("Ditt meddelande var mycket långt ({length} tecken), så jag har bara läst de första "
+                  "{limit} tecknen. Ställ gärna en fråga i taget.")
+UNAVAILABLE_REPLY = ("Tjänsten är tillfälligt otillgänglig, så jag kan inte svara på din fråga just nu. "
+                     "Försök igen om en liten stund. Det du redan har berättat, till exempel region och "
+                     "uppgifter om ärendet, finns kvar.")
+ERROR_REPLY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
+               "eller ställ frågan på ett annat sätt.")
+NO_ANSWER_REPLY = ("Förlåt, jag har inget svar på det. Skriv din fråga om SIP, till exempel ”vad är SIP?” "
+                   "eller ”vem ska jag kalla?”.")
+TIMEOUT_REPLY = "Förlåt, det tog för lång tid att ta fram svaret. Försök igen om en stund."
+
+# C0/C1 control characters except tab and newline, bidi embeddings/overrides/isolates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def clean_text(raw: Any) -> str:
+    """What of a request's ``message`` Rasa may see: a string, without control characters,
+    NFC-normalised, stripped. Not yet redacted or shortened."""
+    if isinstance(raw, bool) or raw is None or isinstance(raw, (list, dict)):
+        return ""
+    text = raw if isinstance(raw, str) else str(raw)
+    # Lone surrogates (valid in JSON, "\ud800") cannot be encoded, stored or logged.
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n"))
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def shorten(text: str, limit: int = MAX_CHARS) -> Tuple[str, bool]:
+    """``text`` cut to at most ``limit`` characters, at a space when there is one near the end."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip(), True
+
+
+class Prepared(NamedTuple):
+    text: str  # what Rasa is given: cleaned, redacted, at most MAX_CHARS
+    kinds: Tuple[str, ...]  # the kinds of personal data removed
+    length: int  # characters of the cleaned message before it was cut
+    truncated: bool
+
+
+def prepare(raw: Any) -> Prepared:
+    """A request's ``message`` as Rasa may see it. Cut before redaction too (with a margin,
+    so a number at the cut is still whole and then cut away): the redaction's patterns take
+    time that grows with the square of a long run of letters or digits."""
+    text = clean_text(raw)
+    redacted = redact(text[:MAX_CHARS + 64])
+    short, truncated = shorten(redacted.text)
+    return Prepared(short, redacted.kinds, len(text), truncated or len(text) > MAX_CHARS + 64)
+
+
+class _TurnWatch(logging.Handler):
+    """Notices Rasa's log records of a custom action that failed, for the request being
+    handled. Rasa 3.6 catches the action server's failure itself (it logs it and carries on
+    without the action's events), so its log record is the only sign a channel gets. The
+    records are routed to their request by a context variable: each request is one asyncio
+    task, and Rasa runs the turn inside it."""
+
+    current: "contextvars.ContextVar[Optional[List[str]]]" = contextvars.ContextVar("sipguiden_turn", default=None)
+    LOGGERS = ("rasa.core.actions.action", "rasa.core.actions.forms", "rasa.core.processor")
+    SIGNS = ("custom action", "while running action")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        problems = self.current.get()
+        if problems is None:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is not our business
+            return
+        if any(sign in message for sign in self.SIGNS):
+            problems.append(message[:200])
+
+    @classmethod
+    def install(cls) -> None:
+        for name in cls.LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(h, cls) for h in target.handlers):
+                target.addHandler(cls(level=logging.WARNING))
+
+
+def _speed_up_rasa() -> None:
+    """The two caches described in the module text. Idempotent."""
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+
+    original_validate = RemoteAction._validate_action_result
+    if not getattr(original_validate, "sipguiden_cached", False):
+        schema = RemoteAction.action_response_format_spec()
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator_class.check_schema(schema)
+        validator = validator_class(schema)
+
+        def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+            if jsonschema.exceptions.best_match(validator.iter_errors(result)) is None:
+                return True
+            return original_validate(self, result)  # Rasa's own check raises, with its own message
+
+        validate_action_result.sipguiden_cached = True  # type: ignore[attr-defined]
+        RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+
+    original_resolve = Event.resolve_by_type
+    if not getattr(original_resolve, "sipguiden_cached", False):
+        known: Dict[str, Any] = {}
+
+        def resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
+            found = known.get(type_name)
+            if found is None:
+                found = original_resolve(type_name, default)
+                if found is not None and found is not default:
+                    known[type_name] = found
+            return found
+
+        resolve_by_type.sipguiden_cached = True  # type: ignore[attr-defined]
+        Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
 
 
 class RedactingRestInput(RestInput):
+    # How long to wait for the action server's /health before calling it unreachable.
+    HEALTH_TIMEOUT = 2.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._actions_down_since: Optional[float] = None
+        _TurnWatch.install()
+        _speed_up_rasa()
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    # ---------------------------------------------------------------- what Rasa is given
+    def _prepared(self, req: Request) -> Prepared:
+        prepared = getattr(req.ctx, "sipguiden_message", None)
+        if prepared is None:
+            raw = req.json.get("message") if isinstance(req.json, dict) else None
+            prepared = prepare(raw)
+            req.ctx.sipguiden_message = prepared
+        return prepared
+
     def _extract_message(self, req: Request) -> Optional[Text]:
-        text = super()._extract_message(req)
-        return redact(text).text if isinstance(text, str) else text
+        return self._prepared(req).text
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        metadata = super().get_metadata(request)
+        metadata = super().get_metadata(request) if isinstance(request.json, dict) else None
         metadata = dict(metadata) if isinstance(metadata, dict) else {}
-        text = request.json.get("message") if isinstance(request.json, dict) else None
-        metadata[METADATA_KEY] = list(redact(text).kinds) if isinstance(text, str) else []
+        metadata[METADATA_KEY] = list(self._prepared(request).kinds)
         return metadata
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = req.json.get("sender") if isinstance(req.json, dict) else None
+        return None if sender is None else str(sender)
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        channel = req.json.get("input_channel") if isinstance(req.json, dict) else None
+        return channel if isinstance(channel, str) and channel else self.name()
+
+    # ---------------------------------------------------------------- the action server
+    @staticmethod
+    def _health_url(request: Request) -> Optional[str]:
+        agent = getattr(request.app.ctx, "agent", None)
+        endpoint = getattr(agent, "action_endpoint", None)
+        url = getattr(endpoint, "url", None)
+        if not url:
+            return None
+        return re.sub(r"/webhook/?$", "", url.rstrip("/")) + "/health"
+
+    async def _actions_reachable(self, request: Request) -> bool:
+        url = self._health_url(request)
+        if url is None:
+            return True
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.HEALTH_TIMEOUT)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.get(url) as answer:
+                    return answer.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            return False
+
+    def _mark_actions(self, up: bool) -> None:
+        if up and self._actions_down_since is not None:
+            logger.warning("Actionservern svarar igen efter %.0f s.", time.monotonic() - self._actions_down_since)
+            self._actions_down_since = None
+        elif not up and self._actions_down_since is None:
+            logger.error("Actionservern svarar inte; användarna får ett meddelande om att tjänsten är otillgänglig.")
+            self._actions_down_since = time.monotonic()
+
+    # ---------------------------------------------------------------- one turn
+    @staticmethod
+    def _reply(sender_id: Optional[str], text: str) -> Dict[str, Any]:
+        return {"recipient_id": sender_id or "default", "text": text}
+
+    async def _handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[Dict[str, Any]]:
+        sender_id = await self._extract_sender(request)
+        prepared = self._prepared(request)
+        if not prepared.text:
+            return [self._reply(sender_id, EMPTY_REPLY)]
+        notes = [self._reply(sender_id, TRUNCATED_NOTE.format(length=f"{prepared.length:,}".replace(",", " "),
+                                                                limit=f"{MAX_CHARS:,}".replace(",", " ")))] \
+            if prepared.truncated else []
+
+        if self._actions_down_since is not None:
+            up = await self._actions_reachable(request)
+            self._mark_actions(up)
+            if not up:  # the message is not handed to Rasa: nothing of the conversation changes
+                return [self._reply(sender_id, UNAVAILABLE_REPLY)]
+
+        collector = CollectingOutputChannel()
+        problems: List[str] = []
+        token = _TurnWatch.current.set(problems)
+        failed = None
+        try:
+            await on_new_message(UserMessage(prepared.text, collector, sender_id, input_channel=self._extract_input_channel(request),
+                                             metadata=self.get_metadata(request)))
+        except asyncio.CancelledError:
+            failed = TIMEOUT_REPLY
+            logger.error("Rasa svarade inte i tid (sender %s).", sender_id)
+        except Exception:  # noqa: BLE001 - the user gets an answer, the details go to the log
+            failed = ERROR_REPLY
+            logger.exception("Rasa kunde inte hantera meddelandet (sender %s).", sender_id)
+        finally:
+            _TurnWatch.current.reset(token)
+        messages = list(collector.messages)
+
+        if problems or not messages:
+            up = await self._actions_reachable(request)
+            self._mark_actions(up)
+            if not up:
+                return notes + messages + [self._reply(sender_id, UNAVAILABLE_REPLY)]
+            if problems and not failed:
+                failed = ERROR_REPLY
+        if failed:
+            messages.append(self._reply(sender_id, failed))
+        elif not messages:  # e.g. "/session_start": Rasa ran nothing that speaks
+            messages.append(self._reply(sender_id, NO_ANSWER_REPLY))
+        return notes + messages
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        custom_webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @custom_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:  # noqa: ARG001
+            return response.json({"status": "ok"})
+
+        @custom_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            text = self._extract_message(request)
+            if text and rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                # Rasa's streaming answer, with the same cleaned and redacted text.
+                return response.stream(
+                    self.stream_response(on_new_message, text,
+                                         await self._extract_sender(request), self._extract_input_channel(request),
+                                         self.get_metadata(request)),
+                    content_type="text/event-stream",
+                )
+            return response.json(await self._handle(request, on_new_message))
+
+        return custom_webhook
