@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup train run shell test validate unit conversations nlu-eval lookups lock clean knowledge compare
+.PHONY: help setup train run shell test validate unit conversations nlu-eval lookups lock clean knowledge compare bench teams-package
 
 help:
 	@echo "SIP-guiden – make-mål:"
@@ -28,7 +28,9 @@ help:
 	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
 	@echo "  make nlu-eval mät avsikter och entiteter på den undanhållna testmängden (tests/nlu)"
 	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
+	@echo "  make bench    mät vår konfiguration mot Rasas standard (bench/results.json, ~20 min)"
 	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
+	@echo "  make teams-package  bygg Teams-appaketet var/teams/sipguiden-teams.zip (SIPGUIDEN_TEAMS_APP_ID, _DOMAIN)"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
 	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
 
@@ -71,8 +73,17 @@ knowledge: setup
 compare: setup
 	@$(PY) scripts/compare.py
 
+# Ours vs Rasa's default configuration, both trained from scratch into a temporary folder
+# (never models/). BENCH_QUICK=1 shortens the load phase.
+bench: setup
+	@$(PY) scripts/bench.py
+
 lookups: setup
 	@$(PY) scripts/generate_lookups.py
+
+# The Microsoft Teams app package (manifest + icons), checked against the manifest's rules.
+teams-package: setup
+	@$(PY) scripts/teams_package.py
 
 # Re-lock after editing requirements.in. Resolves for Linux x86_64, CPython 3.10.
 lock: setup

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional
 
 from bot.places import directory
-from bot.knowledge import NATIONAL, REGION_IDS, Answer, Citation, KnowledgeBase, Source
+from bot.knowledge import REGION_IDS, Answer, Citation, KnowledgeBase, Source
 from bot.rules import Decision
 
 

@@ -5,7 +5,9 @@
 
 Settings come from SIPGUIDEN_* environment variables (bot/settings.py). The Rasa HTTP
 API is always protected by a token: SIPGUIDEN_API_TOKEN, or a new random one written
-to var/run/api-token (readable only by you) at every start.
+to var/run/api-token (readable only by you) at every start. The channels are those of
+credentials.yml (REST, web chat), plus Microsoft Teams when SIPGUIDEN_TEAMS_APP_ID and
+SIPGUIDEN_TEAMS_APP_PASSWORD are set (written to var/run/credentials.yml).
 """
 
 from __future__ import annotations
@@ -63,6 +65,38 @@ def write_endpoints(settings: Settings) -> Path:
         yaml.dump(settings.endpoints(), handle)
     if settings.tracker_store == "sqlite":
         (ROOT / settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+TEAMS_CHANNEL = "bot.channels.teams.TeamsInput"
+TEAMS_VARIABLES = ("SIPGUIDEN_TEAMS_APP_ID", "SIPGUIDEN_TEAMS_APP_PASSWORD")
+
+
+def teams_enabled(env=None) -> bool:
+    """Whether the Teams (Bot Framework) channel is configured: both variables, or neither."""
+    env = os.environ if env is None else env
+    present = [name for name in TEAMS_VARIABLES if env.get(name, "").strip()]
+    if len(present) == 1:
+        missing = next(name for name in TEAMS_VARIABLES if name not in present)
+        raise SettingsError(f"{present[0]} är satt men inte {missing}: Teams-kanalen behöver båda.")
+    return len(present) == 2
+
+
+def write_credentials(env=None) -> Path:
+    """credentials.yml, plus the Teams channel when it is configured. The app id and password
+    stay ${VARIABLE} references that Rasa fills in from the environment (never on disk)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    channels = yaml.load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if teams_enabled(env):
+        channels[TEAMS_CHANNEL] = {"app_id": "${SIPGUIDEN_TEAMS_APP_ID}", "app_password": "${SIPGUIDEN_TEAMS_APP_PASSWORD}"}
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    path = RUN_DIR / "credentials.yml"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("# Written by scripts/run.py from credentials.yml and SIPGUIDEN_TEAMS_* at every start.\n")
+        yaml.dump(channels, handle)
     return path
 
 
@@ -181,11 +215,11 @@ def action_server(settings: Settings) -> Service:
     )
 
 
-def rasa_server(settings: Settings, endpoints: Path, token: str) -> Service:
+def rasa_server(settings: Settings, endpoints: Path, token: str, credentials: Optional[Path] = None) -> Service:
     return Service(
         "rasa",
         [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-         "--credentials", str(ROOT / "credentials.yml"), "--interface", settings.host, "--port", str(settings.port),
+         "--credentials", str(credentials or ROOT / "credentials.yml"), "--interface", settings.host, "--port", str(settings.port),
          "--enable-api", "--auth-token", token, "--cors", f"http://{settings.host}:{settings.port}",
          "--log-file", str(ROOT / "var" / "log" / "rasa.log")],
         {"LOG_LEVEL": settings.log_level.upper()},  # Rasa reads its log level from LOG_LEVEL
@@ -201,11 +235,17 @@ def banner(settings: Settings, generated_token: bool) -> None:
     )
     info = nlp_pipeline.current_info() or {}
     spacy_line = info.get("description", "okänd (kör make setup)")
+    teams_line = (
+        f"på – meddelandeslutpunkt {base}/webhooks/botframework/webhook (via https utåt)"
+        if teams_enabled() else "av (sätt SIPGUIDEN_TEAMS_APP_ID och SIPGUIDEN_TEAMS_APP_PASSWORD)"
+    )
     print(
         f"""
 \033[1mSIP-guiden är igång.\033[0m
+  Webbchatten:          {base}/webhooks/webchat/
   Chatta i terminalen:  make shell   (i ett annat fönster)
   REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
+  Microsoft Teams:      {teams_line}
   Rasas HTTP-API:       {base}/status?token=…  – {token_line}
   Samtal sparas i:      {store}
   Språkpipeline:        {spacy_line}
@@ -225,10 +265,11 @@ def run_servers(settings: Settings) -> int:
             say(f"FEL: {problem}")
         return 1
     endpoints = write_endpoints(settings)
+    credentials = write_credentials()
     (ROOT / "var" / "log").mkdir(parents=True, exist_ok=True)
     token, generated = api_token(settings)
     actions = action_server(settings)
-    rasa = rasa_server(settings, endpoints, token)
+    rasa = rasa_server(settings, endpoints, token, credentials)
     services = [actions, rasa]
     stopping = threading.Event()
 
@@ -297,6 +338,7 @@ def run_shell(settings: Settings) -> int:
 def main(argv: List[str]) -> int:
     try:
         settings = Settings.from_env()
+        teams_enabled()
     except SettingsError as error:
         say(f"FEL i inställningarna: {error}")
         return 2

@@ -3,7 +3,8 @@
 #   1. a .venv with Python 3.10 (recreated if it is missing or has another Python),
 #   2. the pinned dependencies of requirements.lock (reinstalled when the lock changes),
 #   3. the Swedish spaCy pipeline (sv_core_news_sm if installed, else a local blank
-#      Swedish pipeline with a lookup lemmatizer), built once.
+#      Swedish pipeline with a lookup lemmatizer), built once,
+#   4. Debian's Chromium for the web chat's browser test (installed when missing).
 # Every step prints what it does; a step with nothing to do costs well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +38,16 @@ fi
 
 # --- 3. Swedish spaCy pipeline -------------------------------------------------
 "$VENV/bin/python" -m bot.nlp_pipeline prepare
+
+# --- 4. Chromium for the browser test (tests/browser) -------------------------
+# Playwright drives Debian's own Chromium; no browser is downloaded by Playwright.
+if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        say "Installerar Chromium från Debians paket (för webbchattens webbläsartest)"
+        # A fresh machine may have no package lists yet.
+        apt-cache show chromium >/dev/null 2>&1 || apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "OBS: /usr/bin/chromium saknas; webbchattens webbläsartest hoppas över (installera paketet chromium)"
+    fi
+fi

@@ -2,6 +2,7 @@
 conversation store of their own, and talk to them through the REST channel. Shared by the
 integration tests."""
 
+import contextlib
 import json
 import os
 import signal
@@ -79,3 +80,15 @@ class Bot:
 def port_is_free(port):
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextlib.contextmanager
+def running(tmp_path: Path):
+    """The servers, started in ``tmp_path`` and stopped afterwards (for module fixtures)."""
+    bot = Bot(tmp_path)
+    bot.start()
+    try:
+        yield bot
+    finally:
+        if bot.process.poll() is None:
+            bot.stop()

@@ -25,7 +25,7 @@ import pytest
 
 from bot.knowledge import knowledge
 from bot.yamlio import load_yaml
-from sipserver import Bot
+from sipserver import running
 
 pytestmark = pytest.mark.integration
 
@@ -38,11 +38,8 @@ DONE = set()
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    bot = Bot(tmp_path_factory.mktemp("conversations"))
-    bot.start()
-    yield bot
-    if bot.process.poll() is None:
-        bot.stop()
+    with running(tmp_path_factory.mktemp("conversations")) as bot:
+        yield bot
 
 
 def run(bot, index):

@@ -11,18 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from sipserver import MODEL, ROOT, TOKEN, Bot, port_is_free, request
+from sipserver import MODEL, ROOT, TOKEN, port_is_free, request, running
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    bot = Bot(tmp_path_factory.mktemp("bot"))
-    bot.start()
-    yield bot
-    if bot.process.poll() is None:
-        bot.stop()
+    with running(tmp_path_factory.mktemp("bot")) as bot:
+        yield bot
 
 
 def texts(replies):
@@ -40,7 +37,7 @@ def test_startup_says_where_to_chat_and_which_language_pipeline_runs(bot):
     from bot import nlp_pipeline
 
     log = bot.log.read_text()
-    assert f"/webhooks/rest/webhook" in log and "make shell" in log
+    assert "/webhooks/rest/webhook" in log and "make shell" in log
     assert f"Språkpipeline:        {nlp_pipeline.current_info()['description']}" in log
     assert TOKEN not in log  # the API token is never printed
 

@@ -1,0 +1,345 @@
+"""The web chat page in a real browser: Debian's Chromium, headless, driven by Playwright,
+against the real servers (scripts/run.py, as `make run` starts them). The page is served by
+the Rasa server itself at /webhooks/webchat/.
+
+Screenshots: var/test-results/webchat.png (desktop) and webchat-phone.png (phone width).
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from sipserver import ROOT, TOKEN, request, running  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+RESULTS = ROOT / "var" / "test-results"
+WEBCHAT = ROOT / "bot" / "webchat"
+ANSWER_TIMEOUT = 30_000  # ms
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    with running(tmp_path_factory.mktemp("webchat")) as bot:
+        yield bot
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} saknas: `make setup` installerar Debians paket chromium (som root)"
+        if os.geteuid() == 0:
+            pytest.fail(message)  # the set-up could have installed it: a real failure
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_chat(bot, browser):
+    """Opens the chat page in a fresh browser context (its own localStorage, so its own
+    conversation); collects any JavaScript dialog and page error."""
+    contexts = []
+
+    def opener(**options):
+        context = browser.new_context(locale="sv-SE", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs, page.errors = [], []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.goto(f"{bot.base}/webhooks/webchat/")
+        page.wait_for_selector("html[data-ready=true]")
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def expect():
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def ask(page, text):
+    """Types a question and presses Enter, as a user does; waits for the answer."""
+    before = page.locator("#log .msg--bot").count()
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+    wait_for_answer(page, before)
+
+
+def click(page, title):
+    before = page.locator("#log .msg--bot").count()
+    page.locator("#log .choice", has_text=title).last.click()
+    wait_for_answer(page, before)
+
+
+def wait_for_answer(page, before):
+    page.wait_for_function(
+        "n => document.querySelectorAll('#log .msg--bot').length > n && document.getElementById('typing').hidden",
+        arg=before, timeout=ANSWER_TIMEOUT,
+    )
+
+
+def watch_typing(page):
+    page.evaluate("""() => {
+        window.typingSeen = false;
+        const typing = document.getElementById('typing');
+        new MutationObserver(() => { if (!typing.hidden) window.typingSeen = true; })
+            .observe(typing, {attributes: true});
+    }""")
+
+
+def last_bot(page):
+    return page.locator("#log .msg--bot").last
+
+
+def stored(page):
+    return json.loads(page.evaluate("() => localStorage.getItem('sipguiden.webchat.history')"))
+
+
+def test_a_conversation_in_the_browser_with_sources_buttons_reload_and_markup_as_text(open_chat):
+    page = open_chat(viewport={"width": 1100, "height": 900})
+    check = expect()
+
+    # The greeting, in Swedish, with the main choices as buttons.
+    check(page.locator("html")).to_have_attribute("lang", "sv")
+    greeting = page.locator("#log .msg--bot").first
+    check(greeting).to_contain_text("Hej! Jag är SIP-guiden")
+    for title in ("Vem ska jag kalla?", "Behövs samtycke?", "Kan vi avsluta SIP:en?", "Guida mig genom en SIP", "Vad är SIP?"):
+        check(greeting.locator(".choice", has_text=title)).to_be_visible()
+
+    # A question that needs the region: the bot asks, with buttons, while the page shows it is typing.
+    watch_typing(page)
+    ask(page, "vem ska jag kalla?")
+    assert page.evaluate("() => window.typingSeen"), "no typing indicator while waiting"
+    check(page.locator("#typing")).to_be_hidden()
+    check(last_bot(page)).to_contain_text("Vilken kommun eller region gäller det?")
+
+    # Clicking a quick reply: the title is shown as the user's message, the question is answered.
+    click(page, "Halland")
+    check(page.locator("#log .msg--user").last).to_have_text("Du skrev: Halland")
+    answer = page.locator("#log .msg--bot[data-rules*='halland.']").last
+    check(answer).to_contain_text("Halland")
+    source = answer.locator(".source").first
+    check(source).to_be_visible()
+    check(source.locator(".source-label")).to_have_text("Källa:")
+    check(source).to_contain_text("Region Halland")
+
+    # Reload: the same conversation (same sender id), its messages shown again, region remembered.
+    sender = page.evaluate("() => localStorage.getItem('sipguiden.webchat.sender')")
+    shown = page.locator("#log .msg").count()
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    assert page.evaluate("() => localStorage.getItem('sipguiden.webchat.sender')") == sender
+    check(page.locator("#log .msg")).to_have_count(shown)
+    check(page.locator("#log .msg--user").nth(0)).to_have_text("Du skrev: vem ska jag kalla?")
+    ask(page, "behövs samtycke från båda vårdnadshavarna?")
+    check(page.locator("#log .msg--bot[data-rules*='halland.consent']").last).to_contain_text("Halland")
+    check(page.locator("#log .msg--bot", has_text="Vilken kommun eller region")).to_have_count(1)  # not asked again
+
+    # Markup typed by the user is shown as text: no element, no script, no dialog.
+    ask(page, XSS)
+    check(page.locator("#log .msg--user").last.locator("p")).to_have_text(XSS)
+    assert page.locator("img").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == [] and page.errors == []
+
+    # Personal data typed by the user is not kept: the page shows and stores what the bot got.
+    ask(page, "min mejl är anna.andersson@example.se")
+    check(page.locator("#log .msg--user").last).to_contain_text("[e-postadress borttagen]")
+    assert "anna.andersson" not in json.dumps(stored(page)) and "anna.andersson" not in page.content()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RESULTS / "webchat.png"))
+
+    # "Börja om": the view is cleared and the bot forgets the region.
+    page.get_by_role("button", name="Börja om").click()
+    check(page.locator("#log .msg")).to_have_count(1)
+    check(page.locator("#log .msg--bot").first).to_contain_text("Hej! Jag är SIP-guiden")
+    check(page.locator("#typing")).to_be_hidden()
+    assert [e["from"] for e in stored(page)["entries"]] == ["bot"]
+    ask(page, "vem ska jag kalla?")
+    check(last_bot(page)).to_contain_text("Vilken kommun eller region gäller det?")
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_phone_width(open_chat):
+    page = open_chat(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    check = expect()
+
+    def fits():
+        # Nothing is wider than the screen: no sideways scrolling, every control within reach.
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        for selector in ("#input", "#send", "#restart", "#log .msg--bot >> nth=-1"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (selector, box)
+        for box in (c.bounding_box() for c in page.locator("#log .choice").all()):
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box  # the buttons wrap
+        box = page.locator("#send").bounding_box()
+        assert box["y"] + box["height"] <= 740 and box["height"] >= 44  # on screen, big enough to tap
+
+    fits()
+    ask(page, "vem ska jag kalla?")  # the region buttons
+    check(page.locator("#log .choice", has_text="Jönköpings län")).to_be_visible()
+    fits()
+    ask(page, "vad är SIP?")
+    check(page.locator("#log .msg--bot .source").last).to_be_visible()
+    fits()
+    page.screenshot(path=str(RESULTS / "webchat-phone.png"))
+
+
+def test_keyboard_only_labels_live_region_and_contrast(open_chat):
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+
+    # Labels and roles for a screen reader.
+    log = page.locator("#log")
+    check(log).to_have_attribute("role", "log")
+    check(log).to_have_attribute("aria-live", "polite")
+    check(page.get_by_label("Skriv din fråga till SIP-guiden")).to_be_visible()
+    check(page.get_by_role("button", name="Skicka")).to_be_visible()
+    check(page.get_by_role("button", name="Börja om")).to_be_visible()
+    check(page.get_by_role("group", name="Svarsalternativ")).to_be_visible()
+    check(page.locator("#typing")).to_have_attribute("role", "status")
+    check(page.locator("#error")).to_have_attribute("role", "alert")
+
+    # Keyboard only: Tab to a quick reply, Enter; focus comes back to the input; type, Enter.
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.textContent") == "Vad är SIP?":
+            break
+    else:
+        raise AssertionError("the quick reply 'Vad är SIP?' cannot be reached with Tab")
+    before = page.locator("#log .msg--bot").count()
+    page.keyboard.press("Enter")
+    wait_for_answer(page, before)
+    check(page.locator("#log .msg--bot", has_text="samordnad individuell plan").last).to_be_visible()
+    assert page.evaluate("() => document.activeElement.id") == "input"
+    # A source with a web address is a link (built as an element, opened safely).
+    link = page.locator("#log .msg--bot .source a[href^='https://']").first
+    check(link).to_be_visible()
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    assert link.get_attribute("href").rstrip("/") == link.text_content().rstrip("/")
+    check(link.locator("xpath=..")).to_contain_text("Källa:")
+    before = page.locator("#log .msg--bot").count()
+    page.keyboard.type("vad kan du hjälpa till med?")
+    page.keyboard.press("Enter")
+    wait_for_answer(page, before)
+    check(last_bot(page)).to_contain_text("Jag kan hjälpa dig")
+    # The focus ring is visible on a focused control.
+    page.focus("#send")
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+    # WCAG AA contrast (4.5:1) for every kind of text the page shows.
+    ratios = page.evaluate("""() => {
+        const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+        const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                           return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        const background = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
+                                   if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+        const out = {};
+        for (const sel of ['.msg--bot p', '.msg--user p', '.source', '.source-label', '.choice', '#send', '#restart', '.notice', '.top h1', '.source a', '#input']) {
+            const el = document.querySelector(sel); if (!el) continue;
+            const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(background(el)));
+            out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }
+        return out;
+    }""")
+    assert len(ratios) >= 10, ratios
+    low = {sel: round(r, 2) for sel, r in ratios.items() if r < 4.5}
+    assert not low, f"contrast below 4.5:1: {low}"
+
+
+def test_an_unreachable_bot_gives_a_readable_error(open_chat):
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    page.route("**/webhooks/webchat/webhook", lambda route: route.abort())
+    page.fill("#input", "vad är SIP?")
+    page.press("#input", "Enter")
+    error = page.locator("#error")
+    check(error).to_be_visible()
+    check(error).to_contain_text("Det gick inte att nå SIP-guiden just nu")
+    check(page.locator("#input")).to_have_value("vad är SIP?")  # nothing the user wrote is lost
+    check(page.locator("#log .msg--user")).to_have_count(0)
+    page.unroute("**/webhooks/webchat/webhook")
+    page.route("**/webhooks/webchat/webhook", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    page.press("#input", "Enter")
+    check(error).to_contain_text("Det gick inte att nå SIP-guiden just nu")
+    page.unroute("**/webhooks/webchat/webhook")
+    before = page.locator("#log .msg--bot").count()
+    page.press("#input", "Enter")  # the bot is back: the same text goes through
+    wait_for_answer(page, before)
+    check(error).to_be_hidden()
+    check(page.locator("#log .msg--bot", has_text="samordnad individuell plan").last).to_be_visible()
+    check(last_bot(page)).to_contain_text("samordnad individuell plan")
+
+
+def test_page_headers_and_the_webhook_only_takes_web_chat_conversations(bot):
+    import urllib.request
+
+    assert f"Webbchatten:          http://localhost:{bot.port}/webhooks/webchat/" in bot.log.read_text()
+    with urllib.request.urlopen(f"{bot.base}/webhooks/webchat/") as page:
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "default-src 'none'" in csp
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+    status, _ = request(f"{bot.base}/webhooks/webchat/../../credentials.yml")
+    assert status == 404
+    # Another channel's conversation (a REST sender) cannot be written from the web chat.
+    for sender in ("anna", "webchat-xyz", "", None, "webchat-" + "0" * 31 + "G"):
+        status, body = request(f"{bot.base}/webhooks/webchat/webhook", {"sender": sender, "message": "hej"})
+        assert status == 400, (sender, body)
+    # Personal data is removed before Rasa sees it, as in the REST channel.
+    sender = "webchat-" + "ab" * 16
+    status, body = request(f"{bot.base}/webhooks/webchat/webhook", {"sender": sender, "message": "pnr 121212-1212"})
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["user"] == {"text": "pnr [personnummer borttaget]", "redacted": ["personnummer"]}
+    assert "personuppgifter" in " ".join(m.get("text", "") for m in reply["messages"])
+    # Like the REST channel: an empty message is answered in Swedish without reaching Rasa;
+    # metadata sent by the page is not stored, and the channel is "webchat".
+    status, body = request(f"{bot.base}/webhooks/webchat/webhook", {"sender": sender, "message": "   "})
+    assert status == 200 and json.loads(body)["messages"][0]["text"].startswith("Skriv din fråga")
+    request(f"{bot.base}/webhooks/webchat/webhook",
+            {"sender": sender, "message": "hej", "metadata": {"role": "admin"}, "input_channel": "rest"})
+    status, tracker = request(f"{bot.base}/conversations/{sender}/tracker?token={TOKEN}")
+    assert status == 200 and "121212" not in tracker
+    users = [e for e in json.loads(tracker)["events"] if e["event"] == "user"]
+    assert [e["text"] for e in users] == ["pnr [personnummer borttaget]", "hej"]
+    assert all(e["input_channel"] == "webchat" and "role" not in e["metadata"] for e in users), users
+
+
+def test_every_greeting_button_gets_a_real_answer(bot):
+    import re
+
+    payloads = re.findall(r'payload: "(/[a-z_]+)"', (WEBCHAT / "chat.js").read_text(encoding="utf-8"))
+    assert len(payloads) >= 5
+    for i, payload in enumerate(payloads):
+        sender = f"webchat-{i:032x}"
+        status, body = request(f"{bot.base}/webhooks/webchat/webhook", {"sender": sender, "message": payload})
+        answer = " ".join(m.get("text") or "" for m in json.loads(body)["messages"])
+        assert status == 200 and answer, payload
+        assert "förstod inte" not in answer, f"{payload}: {answer[:200]}"
+
+
+def test_the_page_never_writes_text_as_html():
+    script = (WEBCHAT / "chat.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, f"chat.js uses {sink}"
+    page = (WEBCHAT / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "onclick" not in page  # no inline script (the CSP forbids it)
