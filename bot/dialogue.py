@@ -23,7 +23,7 @@ from bot import facts as factlib
 from bot.answers import answer_topics, questions
 from bot.knowledge import REGION_IDS, KnowledgeBase, knowledge
 from bot.places import Directory, directory
-from bot.privacy import PLACEHOLDERS
+from bot.privacy import PLACEHOLDERS, REMINDER
 from bot.region_flow import confirmation, place_from_message
 from bot.render import decision_text, region_label
 from bot.rules import swedish_date
@@ -52,8 +52,7 @@ CHECK_BUTTON_TITLE = {
 }
 ASK_REGION = ("Vilken kommun eller region gäller det? Rutinerna för SIP skiljer sig åt mellan regionerna. "
               "Skriv kommunens namn eller välj nedan.")
-PRIVACY_REMINDER = ("Jag tog bort personuppgifter ur ditt meddelande ({kinds}) innan det sparades. "
-                    "Skriv aldrig personnummer, namn eller kontaktuppgifter här – beskriv ärendet utan dem.")
+PRIVACY_REMINDER = REMINDER
 _ASSESS = re.compile(r"(?i)(bedöm|bedom|i\s+vårt\s+fall|i\s+vart\s+fall|i\s+mitt\s+fall|vårt\s+ärende|vart\s+arende|"
                      r"mitt\s+ärende|vi\s+har\s+en|jag\s+har\s+en|i\s+det\s+här\s+fallet|i\s+detta\s+fall)")
 

@@ -21,6 +21,12 @@ from typing import List, Tuple
 
 from personnummer import personnummer as _pn
 
+# Said to the user whenever something was removed (by the actions, or by the channel when the
+# reply came from a plain response such as "out of scope").
+REMINDER = ("Jag tog bort personuppgifter ur ditt meddelande ({kinds}) innan det sparades. "
+            "Skriv aldrig personnummer, namn eller kontaktuppgifter här – beskriv ärendet utan dem.")
+REMINDER_MARK = "Skriv aldrig personnummer"
+
 PLACEHOLDERS = {
     "personnummer": "[personnummer borttaget]",
     "samordningsnummer": "[samordningsnummer borttaget]",

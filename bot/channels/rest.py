@@ -58,7 +58,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot.privacy import redact
+from bot.privacy import REMINDER, REMINDER_MARK, redact
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +310,9 @@ class RedactingRestInput(RestInput):
             messages.append(self._reply(sender_id, failed))
         elif not messages:  # e.g. "/session_start": Rasa ran nothing that speaks
             messages.append(self._reply(sender_id, NO_ANSWER_REPLY))
+        if prepared.kinds and not any(REMINDER_MARK in str(m.get("text") or "") for m in messages):
+            # the reply came from a plain response (e.g. "out of scope"): remind here
+            notes.insert(0, self._reply(sender_id, REMINDER.format(kinds=", ".join(dict.fromkeys(prepared.kinds)))))
         return notes + messages
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

@@ -66,6 +66,16 @@ def test_what_is_sip_shows_its_source(bot):
     assert "Källa:" in answer and "2 kap. 7 § socialtjänstlagen" in answer
 
 
+def test_personal_data_in_any_message_gets_the_reminder_and_is_never_repeated(bot):
+    # "out of scope" and "goodbye" are plain responses: the channel adds the reminder itself.
+    for text in ("min mejl är anna.andersson@example.se", "hej då, ring 070-123 45 67", "vad gäller för 19121212-1212?"):
+        answer = texts(bot.say("kerstin", text))
+        assert "Skriv aldrig personnummer" in answer, text
+        assert answer.count("Skriv aldrig personnummer") == 1, answer
+        for secret in ("anna.andersson", "123 45 67", "1212-1212"):
+            assert secret not in answer
+
+
 def test_restart_forgets_the_region(bot):
     bot.say("gustav", "Halmstad")
     assert "börjar vi om" in texts(bot.say("gustav", "börja om"))
