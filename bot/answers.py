@@ -16,11 +16,11 @@ from typing import Dict, List, Optional
 from pydantic import BaseModel, Extra
 
 from bot.audience import wants_plain
+from bot.casecheck import CHECKS
 from bot.knowledge import KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, knowledge
 from bot.render import region_label, source_lines
 from bot.yamlio import load_yaml
 
-CHECKS = ("consent", "invitations", "closing", "deadlines")
 
 
 class Question(BaseModel):
@@ -66,14 +66,6 @@ class Reply:
     text: str
     answers: List[Answer] = field(default_factory=list)
 
-    @property
-    def rule_ids(self) -> List[str]:
-        return [a.rule.id for a in self.answers]
-
-    @property
-    def fallback_topics(self) -> List[str]:
-        return [a.topic for a in self.answers if a.fallback]
-
 
 def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], audience: Optional[str]) -> Reply:
     """The rules on ``topics`` for ``region`` as one message: a heading naming where it
@@ -100,8 +92,3 @@ def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], a
                           "och det som alla fem rutinerna har gemensamt – kontrollera er egen rutin.")
     text = "\n\n".join(paragraphs) + "\n\n" + "\n".join(source_lines(kb, answers))
     return Reply(text, answers)
-
-
-def answer(intent: str, region: Optional[str], audience: Optional[str]) -> Reply:
-    q = questions()[intent]
-    return answer_topics(knowledge(), region, q.topics, audience)

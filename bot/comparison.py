@@ -44,10 +44,6 @@ def regions_named(directory: Directory, text: str) -> List[str]:
     return found
 
 
-def compare_text(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> str:
-    return compare_answer(kb, subject_id, regions)[0]
-
-
 def compare_answer(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> Tuple[str, list]:
     """The comparison text and the rules it states."""
     regions = [r for r in regions if r in REGION_IDS] or list(kb.regions())

@@ -26,7 +26,6 @@ from bot.places import Directory, directory
 from bot.privacy import PLACEHOLDERS, REMINDER
 from bot.region_flow import confirmation, place_from_message
 from bot.render import decision_text, region_label
-from bot.rules import swedish_date
 
 Buttons = List[Tuple[str, str]]
 
@@ -52,7 +51,6 @@ CHECK_BUTTON_TITLE = {
 }
 ASK_REGION = ("Vilken kommun eller region gäller det? Rutinerna för SIP skiljer sig åt mellan regionerna. "
               "Skriv kommunens namn eller välj nedan.")
-PRIVACY_REMINDER = REMINDER
 _ASSESS = re.compile(r"(?i)(bedöm|bedom|i\s+vårt\s+fall|i\s+vart\s+fall|i\s+mitt\s+fall|vårt\s+ärende|vart\s+arende|"
                      r"mitt\s+ärende|vi\s+har\s+en|jag\s+har\s+en|i\s+det\s+här\s+fallet|i\s+detta\s+fall)")
 
@@ -107,7 +105,7 @@ def _common(turn: Turn, text: str, slots: Mapping[str, Any]) -> None:
     """Privacy reminder and the audience, on every turn that reads free text."""
     kinds = [k for k, placeholder in PLACEHOLDERS.items() if placeholder in (text or "")]
     if kinds:
-        turn.say(PRIVACY_REMINDER.format(kinds=", ".join(kinds)))
+        turn.say(REMINDER.format(kinds=", ".join(kinds)))
     role = audiences.infer(text or "")
     if role and role != slots.get("audience"):
         turn.slots["audience"] = role
@@ -410,9 +408,6 @@ def privacy_only(text: str, slots: Mapping[str, Any]) -> Turn:
     _common(turn, text, slots)
     return turn
 
-
-def deadline_summary(dates: Dict[str, dt.date]) -> str:
-    return ", ".join(f"{k}: {swedish_date(v)}" for k, v in dates.items())
 
 
 _ROLE_WORDS = [

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import nlu_eval  # noqa: E402  (scripts/nlu_eval.py: the held-out scores)
+from run import child_env, say  # noqa: E402  (scripts/run.py: the launcher's environment and output)
 
 VENV_BIN = Path(sys.executable).parent
 BENCH_DIR = ROOT / "bench"
@@ -102,16 +103,7 @@ TARGETS = {
 }
 
 
-def say(text: str) -> None:
-    print(f"\033[1m==> {text}\033[0m", flush=True)
-
-
-def child_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
-               PYTHONWARNINGS="ignore::DeprecationWarning", SANIC_HOST="127.0.0.1")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.update(extra)
-    return env
+LOOPBACK = {"SANIC_HOST": "127.0.0.1"}  # the servers listen on loopback only
 
 
 def free_port() -> int:
@@ -171,7 +163,7 @@ def train(name: str, config: Path, work: Path) -> Tuple[Path, float]:
         code = subprocess.call(
             [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
              "--out", str(out), "--fixed-model-name", name, "--force"],
-            cwd=ROOT, env=child_env(RASA_CACHE_DIRECTORY=str(work / f"cache-{name}")), stdout=handle,
+            cwd=ROOT, env=child_env(**LOOPBACK, RASA_CACHE_DIRECTORY=str(work / f"cache-{name}")), stdout=handle,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
     model = out / f"{name}.tar.gz"
@@ -208,7 +200,7 @@ def evaluate_nlu(name: str, model: Path, work: Path) -> Dict[str, Any]:
     say(f"NLU på den undanhållna testmängden (tests/nlu): {name}")
     result = subprocess.run([str(VENV_BIN / "rasa"), "test", "nlu", "--nlu", str(ROOT / "tests" / "nlu"),
                              "--model", str(model), "--out", str(out), "--no-plot"],
-                            cwd=ROOT, env=child_env(), capture_output=True, text=True)
+                            cwd=ROOT, env=child_env(**LOOPBACK), capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"FEL: rasa test nlu ({name}) misslyckades:\n{result.stderr[-3000:]}")
     summary = nlu_eval.scores(out)
@@ -290,11 +282,11 @@ class Servers:
         until the first message was answered."""
         started = time.monotonic()
         self._spawn("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.actions_port), "-v"], child_env())
+                                "--port", str(self.actions_port), "-v"], child_env(**LOOPBACK))
         self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(self.endpoints),
                              "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
                              "--port", str(self.port), "--log-file", str(self.folder / "rasa.log")],
-                    child_env(LOG_LEVEL="INFO"))
+                    child_env(**LOOPBACK, LOG_LEVEL="INFO"))
         client = Client(self.port, timeout=10)
         while time.monotonic() - started < START_TIMEOUT:
             for what, process in self.processes.items():

@@ -43,13 +43,16 @@ def say(text: str) -> None:
     print(f"\033[1m==> {text}\033[0m", flush=True)
 
 
-def child_env() -> Dict[str, str]:
+def child_env(**extra: str) -> Dict[str, str]:
+    """The servers' environment: the caller's, with quiet, telemetry-free defaults, the project
+    on PYTHONPATH, and ``extra`` on top (also used by scripts/bench.py and the reliability tests)."""
     env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no usage data leaves the machine
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")  # library noise, not ours
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra)
     return env
 
 

@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from run import child_env  # noqa: E402,F401  (the launcher's server environment, for tests that start servers themselves)
 MODEL = ROOT / "models" / "sipguiden.tar.gz"
 TOKEN = "integration-test-token-0123456789"
 

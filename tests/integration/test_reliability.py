@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from bot.channels.rest import EMPTY_REPLY, MAX_CHARS, UNAVAILABLE_REPLY, RedactingRestInput, clean_text, prepare
-from sipserver import MODEL, ROOT, Bot, free_port, request
+from sipserver import MODEL, ROOT, Bot, child_env, free_port, request
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +54,7 @@ def texts(replies: List[Dict[str, Any]]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
 
-def child_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
-               PYTHONWARNINGS="ignore::DeprecationWarning", SANIC_HOST="127.0.0.1")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.update(extra)
-    return env
+LOOPBACK = {"SANIC_HOST": "127.0.0.1"}  # the servers listen on loopback only
 
 
 def http_status(url: str, timeout: float = 2.0) -> Optional[int]:
@@ -105,7 +100,7 @@ class Servers:
 
     def start_actions(self) -> None:
         self.actions = self._spawn([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                    "--port", str(self.actions_port), "-v"], child_env())
+                                    "--port", str(self.actions_port), "-v"], child_env(**LOOPBACK))
         self._wait(self.actions, f"http://127.0.0.1:{self.actions_port}/health", "the action server")
 
     def start_rasa(self) -> None:
@@ -114,7 +109,7 @@ class Servers:
             [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
              "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(self.port),
              "--enable-api", "--auth-token", TOKEN, "--log-file", str(self.rasa_log)],
-            child_env(LOG_LEVEL="INFO"))
+            child_env(**LOOPBACK, LOG_LEVEL="INFO"))
         self._wait(self.rasa, f"{self.base}/status?token={TOKEN}", "the Rasa server")
 
     @staticmethod
