@@ -17,13 +17,18 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup train run shell test validate unit conversations nlu-eval lookups lock clean knowledge compare bench teams-package
+.PHONY: help setup setup-scale train run run-scaled shell test test-scale validate unit conversations nlu-eval lookups lock clean knowledge compare bench teams-package purge forget export
 
 help:
 	@echo "SIP-guiden – make-mål:"
 	@echo "  make run      starta boten (actionserver + Rasa-server med REST-kanal)"
 	@echo "  make test     kör alla tester (datavalidering, pytest, samtalstester)"
 	@echo "  make shell    chatta med boten i terminalen"
+	@echo "  make run-scaled  PostgreSQL + Redis + 2 Rasa-repliker bakom nginx (SIPGUIDEN_REPLICAS=n)"
+	@echo "  make test-scale  testa den skalade uppsättningen (repliker, låsning, avbrott)"
+	@echo "  make purge    radera samtal äldre än DAYS dagar (standard 30; SCALED=1 för PostgreSQL)"
+	@echo "  make forget SENDER=…  radera allt om ett samtal (SCALED=1 för PostgreSQL)"
+	@echo "  make export SENDER=… [OUT=fil]  exportera ett samtal som JSON (SCALED=1 för PostgreSQL)"
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
 	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
 	@echo "  make nlu-eval mät avsikter och entiteter på den undanhållna testmängden (tests/nlu)"
@@ -43,6 +48,18 @@ train: setup
 run: train
 	@$(PY) scripts/run.py servers
 
+# The scaled set-up: PostgreSQL (Rasa's SQL tracker store), Redis (Rasa's lock store), several
+# Rasa replicas and nginx in front, all local processes with their data under var/scale/.
+setup-scale: setup
+	@bash scripts/setup-scale.sh
+
+run-scaled: train setup-scale
+	@$(PY) scripts/scaled.py run
+
+test-scale: train setup-scale
+	@echo "==> den skalade uppsättningen (tests/scale)"
+	@$(PY) -m pytest tests/scale -p no:cacheprovider
+
 shell: train
 	@$(PY) scripts/run.py shell
 
@@ -52,7 +69,7 @@ validate: setup
 
 unit: setup
 	@echo "==> pytest (enhets-, action- och integrationstester)"
-	@$(PY) -m pytest
+	@$(PY) -m pytest --ignore=tests/scale
 
 conversations: train
 	@echo "==> Rasa-samtalstester (tests/conversations)"
@@ -77,6 +94,20 @@ compare: setup
 # (never models/). BENCH_QUICK=1 shortens the load phase.
 bench: setup
 	@$(PY) scripts/bench.py
+
+# The conversation data lifecycle (bot/lifecycle.py): retention, erasure and export, on the
+# store of the SIPGUIDEN_* settings (SQLite by default), or on the scaled set-up's PostgreSQL
+# with SCALED=1.
+LIFECYCLE := $(PY) scripts/lifecycle.py $(if $(SCALED),--scaled)
+
+purge: setup
+	@$(LIFECYCLE) purge $(if $(DAYS),--days $(DAYS))
+
+forget: setup
+	@$(LIFECYCLE) forget "$(SENDER)"
+
+export: setup
+	@$(LIFECYCLE) export "$(SENDER)" $(if $(OUT),--out "$(OUT)")
 
 lookups: setup
 	@$(PY) scripts/generate_lookups.py

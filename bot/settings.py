@@ -8,8 +8,11 @@ variable                        default                  meaning
 SIPGUIDEN_HOST                  127.0.0.1                interface the servers listen on
 SIPGUIDEN_PORT                  5005                     Rasa server (REST channel, HTTP API)
 SIPGUIDEN_ACTIONS_PORT          5055                     action server
-SIPGUIDEN_API_TOKEN             (random, per start)      token for Rasa's HTTP API; when unset a new
-                                                         one is written to var/run/api-token (0600)
+SIPGUIDEN_API_TOKEN             (none: API off)          token for Rasa's HTTP API (tracker, model);
+                                                         the API is enabled only when this or
+                                                         SIPGUIDEN_JWT_SECRET is set (≥ 16 characters)
+SIPGUIDEN_JWT_SECRET            (none)                   HS256 secret for JWTs: role "user" may only
+                                                         reach the conversation named by username
 SIPGUIDEN_TRACKER_STORE         sqlite                   sqlite | postgresql
 SIPGUIDEN_SQLITE_PATH           var/tracker.db           the embedded conversation store
 SIPGUIDEN_DB_HOST / _PORT       localhost / 5432         PostgreSQL (tracker store = postgresql)
@@ -63,6 +66,7 @@ class Settings:
     port: int = 5005
     actions_port: int = 5055
     api_token: Optional[str] = None
+    jwt_secret_set: bool = False
     tracker_store: str = "sqlite"
     sqlite_path: str = "var/tracker.db"
     db_host: str = "localhost"
@@ -86,7 +90,11 @@ class Settings:
         token = env.get("SIPGUIDEN_API_TOKEN", "").strip() or None
         if token is not None and len(token) < 16:
             raise SettingsError("SIPGUIDEN_API_TOKEN är för kort: använd minst 16 tecken (t.ex. `openssl rand -hex 24`).")
+        jwt_secret = env.get("SIPGUIDEN_JWT_SECRET", "").strip()
+        if jwt_secret and len(jwt_secret) < 16:
+            raise SettingsError("SIPGUIDEN_JWT_SECRET är för kort: använd minst 16 tecken (t.ex. `openssl rand -hex 32`).")
         return cls(
+            jwt_secret_set=bool(jwt_secret),
             host=env.get("SIPGUIDEN_HOST", "").strip() or "127.0.0.1",
             port=_port(env, "SIPGUIDEN_PORT", 5005),
             actions_port=_port(env, "SIPGUIDEN_ACTIONS_PORT", 5055),
@@ -105,6 +113,11 @@ class Settings:
             redis_password_set=bool(env.get("SIPGUIDEN_REDIS_PASSWORD")),
             log_level=_choice(env, "SIPGUIDEN_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         )
+
+    @property
+    def api_enabled(self) -> bool:
+        """Rasa's HTTP API is served only with a secret to protect it (scripts/rasa_serve.py)."""
+        return bool(self.api_token) or self.jwt_secret_set
 
     @property
     def action_url(self) -> str:

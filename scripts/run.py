@@ -3,9 +3,10 @@
     python scripts/run.py          # both servers; Ctrl-C stops both
     python scripts/run.py shell    # chat in the terminal (starts the action server if needed)
 
-Settings come from SIPGUIDEN_* environment variables (bot/settings.py). The Rasa HTTP
-API is always protected by a token: SIPGUIDEN_API_TOKEN, or a new random one written
-to var/run/api-token (readable only by you) at every start. The channels are those of
+Settings come from SIPGUIDEN_* environment variables (bot/settings.py). Rasa's HTTP API
+(trackers, model) is enabled only when SIPGUIDEN_API_TOKEN or SIPGUIDEN_JWT_SECRET is set,
+and then always requires it; the secret reaches Rasa through the environment, never the
+command line (scripts/rasa_serve.py). The channels are those of
 credentials.yml (REST, web chat), plus Microsoft Teams when SIPGUIDEN_TEAMS_APP_ID and
 SIPGUIDEN_TEAMS_APP_PASSWORD are set (written to var/run/credentials.yml).
 """
@@ -13,7 +14,7 @@ SIPGUIDEN_TEAMS_APP_PASSWORD are set (written to var/run/credentials.yml).
 from __future__ import annotations
 
 import os
-import secrets
+import re
 import signal
 import socket
 import subprocess
@@ -56,16 +57,30 @@ def child_env(**extra: str) -> Dict[str, str]:
     return env
 
 
-def write_endpoints(settings: Settings) -> Path:
+_QUOTED_VARIABLE = re.compile(r"""(['"])(\$\{SIPGUIDEN_[A-Z_]+\})\1""")
+
+
+def dump_yaml(data, handle) -> None:
+    """YAML for Rasa, with ``${VARIABLE}`` references left unquoted: Rasa fills in environment
+    variables only in plain scalars, and ruamel would quote them (a quoted one reaches Rasa as
+    the literal text "${…}")."""
+    import io
+
     from ruamel.yaml import YAML
 
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    path = RUN_DIR / "endpoints.yml"
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    handle.write(_QUOTED_VARIABLE.sub(r"\2", buffer.getvalue()))
+
+
+def write_endpoints(settings: Settings, path: Optional[Path] = None) -> Path:
+    path = path or RUN_DIR / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         handle.write("# Written by scripts/run.py from the SIPGUIDEN_* settings at every start.\n")
-        yaml.dump(settings.endpoints(), handle)
+        dump_yaml(settings.endpoints(), handle)
     if settings.tracker_store == "sqlite":
         (ROOT / settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     return path
@@ -85,7 +100,7 @@ def teams_enabled(env=None) -> bool:
     return len(present) == 2
 
 
-def write_credentials(env=None) -> Path:
+def write_credentials(env=None, path: Optional[Path] = None) -> Path:
     """credentials.yml, plus the Teams channel when it is configured. The app id and password
     stay ${VARIABLE} references that Rasa fills in from the environment (never on disk)."""
     from ruamel.yaml import YAML
@@ -95,50 +110,43 @@ def write_credentials(env=None) -> Path:
     channels = yaml.load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     if teams_enabled(env):
         channels[TEAMS_CHANNEL] = {"app_id": "${SIPGUIDEN_TEAMS_APP_ID}", "app_password": "${SIPGUIDEN_TEAMS_APP_PASSWORD}"}
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    path = RUN_DIR / "credentials.yml"
+    path = path or RUN_DIR / "credentials.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         handle.write("# Written by scripts/run.py from credentials.yml and SIPGUIDEN_TEAMS_* at every start.\n")
-        yaml.dump(channels, handle)
+        dump_yaml(channels, handle)
     return path
-
-
-def api_token(settings: Settings) -> tuple[str, bool]:
-    """The API token, and whether it was generated for this start."""
-    if settings.api_token:
-        return settings.api_token, False
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    path = RUN_DIR / "api-token"
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    return token, True
 
 
 class Service:
     """A child process in its own process group, its output prefixed with its name."""
 
-    def __init__(self, name: str, command: List[str], extra_env: Optional[Dict[str, str]] = None):
+    def __init__(self, name: str, command: List[str], extra_env: Optional[Dict[str, str]] = None,
+                 log: Optional[Path] = None, stop_signal: int = signal.SIGTERM):
         self.name = name
         self.command = command
         self.extra_env = extra_env or {}
+        self.log = log  # the output goes to this file instead of ours (tests, benchmarks)
+        self.stop_signal = stop_signal
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
+        handle = self.log.open("ab") if self.log else None
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
             env={**child_env(), **self.extra_env},
-            stdout=subprocess.PIPE,
+            stdout=handle or subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches only us; we stop the children in order
-            text=True,
-            errors="replace",
+            text=handle is None,
+            errors="replace" if handle is None else None,
         )
-        threading.Thread(target=self._pump, daemon=True).start()
+        if handle:
+            handle.close()  # the child has its own copy
+        else:
+            threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
         assert self.process and self.process.stdout
@@ -154,7 +162,7 @@ class Service:
             return
         assert self.process
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, self.stop_signal)
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -218,24 +226,45 @@ def action_server(settings: Settings) -> Service:
     )
 
 
-def rasa_server(settings: Settings, endpoints: Path, token: str, credentials: Optional[Path] = None) -> Service:
+def rasa_server(settings: Settings, endpoints: Path, credentials: Optional[Path] = None, *, name: str = "rasa",
+                port: Optional[int] = None, host: Optional[str] = None, cors: Optional[str] = None,
+                log_file: Optional[Path] = None, extra_env: Optional[Dict[str, str]] = None) -> Service:
+    """A Rasa server (`rasa run` through scripts/rasa_serve.py, which turns the HTTP API on only
+    with SIPGUIDEN_API_TOKEN / SIPGUIDEN_JWT_SECRET from the environment). scripts/scaled.py
+    starts several of these as replicas, each with its own name, port and log file."""
+    port = settings.port if port is None else port
+    host = settings.host if host is None else host
     return Service(
-        "rasa",
-        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-         "--credentials", str(credentials or ROOT / "credentials.yml"), "--interface", settings.host, "--port", str(settings.port),
-         "--enable-api", "--auth-token", token, "--cors", f"http://{settings.host}:{settings.port}",
-         "--log-file", str(ROOT / "var" / "log" / "rasa.log")],
-        {"LOG_LEVEL": settings.log_level.upper()},  # Rasa reads its log level from LOG_LEVEL
+        name,
+        [str(VENV_BIN / "python"), str(ROOT / "scripts" / "rasa_serve.py"), "--model", str(MODEL), "--endpoints", str(endpoints),
+         "--credentials", str(credentials or ROOT / "credentials.yml"), "--interface", host, "--port", str(port),
+         "--cors", cors or f"http://{settings.host}:{settings.port}",
+         "--log-file", str(log_file or ROOT / "var" / "log" / "rasa.log")],
+        # Rasa reads its log level from LOG_LEVEL.
+        {"LOG_LEVEL": settings.log_level.upper(), **(extra_env or {})},
     )
 
 
-def banner(settings: Settings, generated_token: bool) -> None:
-    base = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+def rasa_ready(port: int) -> bool:
+    """Rasa opens its port only after the model is loaded; "/" answers without the API."""
+    return http_ok(f"http://127.0.0.1:{port}/")
+
+
+API_HELP = ("av – sätt SIPGUIDEN_API_TOKEN (minst 16 tecken, t.ex. `export SIPGUIDEN_API_TOKEN=$(openssl rand -hex 24)`) "
+            "eller SIPGUIDEN_JWT_SECRET för att slå på det; det kräver alltid token")
+
+
+def api_line(settings: Settings, base: str) -> str:
+    if not settings.api_enabled:
+        return API_HELP
+    how = " och ".join(w for w, on in (("?token=$SIPGUIDEN_API_TOKEN", bool(settings.api_token)),
+                                          ("JWT (Authorization: Bearer …)", settings.jwt_secret_set)) if on)
+    return f"på – {base}/status kräver {how}"
+
+
+def banner(settings: Settings, base: Optional[str] = None, extra: str = "") -> None:
+    base = base or f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
     store = f"SQLite-fil {settings.sqlite_path}" if settings.tracker_store == "sqlite" else f"PostgreSQL {settings.db_host}:{settings.db_port}/{settings.db_name}"
-    token_line = (
-        "en ny token skrevs till var/run/api-token (bara du kan läsa den); sätt SIPGUIDEN_API_TOKEN för att välja en egen"
-        if generated_token else "token från SIPGUIDEN_API_TOKEN"
-    )
     info = nlp_pipeline.current_info() or {}
     spacy_line = info.get("description", "okänd (kör make setup)")
     teams_line = (
@@ -249,8 +278,8 @@ def banner(settings: Settings, generated_token: bool) -> None:
   Chatta i terminalen:  make shell   (i ett annat fönster)
   REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
   Microsoft Teams:      {teams_line}
-  Rasas HTTP-API:       {base}/status?token=…  – {token_line}
-  Samtal sparas i:      {store}
+  Rasas HTTP-API:       {api_line(settings, base)}
+  Samtal sparas i:      {store}{extra}
   Språkpipeline:        {spacy_line}
   Actionservern:        http://127.0.0.1:{settings.actions_port}/health
   Stoppa:               Ctrl-C
@@ -261,7 +290,7 @@ def banner(settings: Settings, generated_token: bool) -> None:
 
 def run_servers(settings: Settings) -> int:
     # Before anything is written: a refused second start must not replace the running
-    # bot's endpoints file or API token.
+    # bot's endpoints file.
     problems = busy_ports(settings)
     if problems:
         for problem in problems:
@@ -270,9 +299,8 @@ def run_servers(settings: Settings) -> int:
     endpoints = write_endpoints(settings)
     credentials = write_credentials()
     (ROOT / "var" / "log").mkdir(parents=True, exist_ok=True)
-    token, generated = api_token(settings)
     actions = action_server(settings)
-    rasa = rasa_server(settings, endpoints, token, credentials)
+    rasa = rasa_server(settings, endpoints, credentials)
     services = [actions, rasa]
     stopping = threading.Event()
 
@@ -288,12 +316,11 @@ def run_servers(settings: Settings) -> int:
             return 1
         say(f"Startar Rasa-servern på {settings.host}:{settings.port} (laddar modellen, tar en halv minut)")
         rasa.start()
-        status = f"http://127.0.0.1:{settings.port}/status?token={token}"
-        if not wait_until(lambda: stopping.is_set() or http_ok(status), services, "Rasa-servern"):
+        if not wait_until(lambda: stopping.is_set() or rasa_ready(settings.port), services, "Rasa-servern"):
             return 1
         if stopping.is_set():
             return 0
-        banner(settings, generated)
+        banner(settings)
         while not stopping.is_set():
             for service in services:
                 if not service.running():

@@ -23,6 +23,15 @@ Robustness (every request with a JSON body gets HTTP 200 and at least one Swedis
   so without being handed to Rasa, so the conversation's state stays as it was and goes on
   where it was once the action server is back. A failed action changes no slot (Rasa drops
   its events), so region and case facts are never lost;
+- the conversation store or the lock store unreachable (PostgreSQL or Redis down or
+  restarting in the scaled set-up): Rasa 3.6 wraps the tracker store in a
+  ``FailSafeTrackerStore`` that, on a failed read, silently starts a NEW conversation and keeps
+  it in memory — the user would get answers that have forgotten their region and case. Here a
+  failed read or write of the store fails the turn instead (``_store_failures_are_visible``):
+  the user gets "Tjänsten är tillfälligt otillgänglig …", nothing of the turn is stored, and the
+  conversation goes on where it was once the store is back. PostgreSQL connections are checked
+  before use (``pool_pre_ping``), so the first message after a database restart is answered
+  normally instead of failing on a dead pooled connection;
 - any other failure inside Rasa, or no reply at all: a Swedish apology or a request for a
   question instead of ``[]``.
 
@@ -58,6 +67,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.channels.redis_lock import make_redis_tickets_atomic
 from bot.privacy import REMINDER, REMINDER_MARK, redact
 
 logger = logging.getLogger(__name__)
@@ -155,6 +165,57 @@ class _TurnWatch(logging.Handler):
                 target.addHandler(cls(level=logging.WARNING))
 
 
+class StoreUnavailable(RuntimeError):
+    """The conversation store could not be read or written: the turn is not handled."""
+
+
+def _store_failures_are_visible() -> None:
+    """The store patches described in the module text. Idempotent; tied to Rasa 3.6
+    (FailSafeTrackerStore, create_engine_kwargs), covered by tests/unit and tests/scale."""
+    import rasa.core.tracker_store as tracker_store_module
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if not getattr(FailSafeTrackerStore.retrieve, "sipguiden_strict", False):
+        def strict(name: str):
+            async def call(self: FailSafeTrackerStore, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await getattr(self._tracker_store, name)(*args, **kwargs)
+                except Exception as error:  # noqa: BLE001 - any store failure fails the turn
+                    raise StoreUnavailable(f"{type(self._tracker_store).__name__}.{name}: {type(error).__name__}") from error
+
+            call.sipguiden_strict = True  # type: ignore[attr-defined]
+            return call
+
+        for method in ("retrieve", "retrieve_full_tracker", "save"):
+            setattr(FailSafeTrackerStore, method, strict(method))
+
+    original_kwargs = tracker_store_module.create_engine_kwargs
+    if not getattr(original_kwargs, "sipguiden_ping", False):
+        def create_engine_kwargs(url: Any) -> Dict[str, Any]:
+            kwargs = original_kwargs(url)
+            if tracker_store_module.is_postgresql_url(url):
+                kwargs["pool_pre_ping"] = True  # a restarted database: reconnect, don't fail
+            return kwargs
+
+        create_engine_kwargs.sipguiden_ping = True  # type: ignore[attr-defined]
+        tracker_store_module.create_engine_kwargs = create_engine_kwargs
+
+
+def store_failure(error: BaseException) -> bool:
+    """Whether ``error`` means the conversation store or the lock store is unreachable."""
+    import redis.exceptions
+    import sqlalchemy.exc
+    from rasa.core.lock_store import LockError
+
+    kinds = (StoreUnavailable, LockError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError)
+    while error is not None:
+        if isinstance(error, kinds):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _speed_up_rasa() -> None:
     """The two caches described in the module text. Idempotent."""
     import jsonschema
@@ -201,6 +262,8 @@ class RedactingRestInput(RestInput):
         self._actions_down_since: Optional[float] = None
         _TurnWatch.install()
         _speed_up_rasa()
+        _store_failures_are_visible()
+        make_redis_tickets_atomic()  # bot/channels/redis_lock.py: for several replicas
 
     @classmethod
     def name(cls) -> Text:
@@ -292,7 +355,11 @@ class RedactingRestInput(RestInput):
         except asyncio.CancelledError:
             failed = TIMEOUT_REPLY
             logger.error("Rasa svarade inte i tid (sender %s).", sender_id)
-        except Exception:  # noqa: BLE001 - the user gets an answer, the details go to the log
+        except Exception as error:  # noqa: BLE001 - the user gets an answer, the details go to the log
+            if store_failure(error):
+                # Nothing of this turn was stored: the conversation stays as it was.
+                logger.error("Samtalslagret eller låslagret svarar inte (%s); användaren ombeds försöka igen.", error)
+                return notes + [self._reply(sender_id, UNAVAILABLE_REPLY)]
             failed = ERROR_REPLY
             logger.exception("Rasa kunde inte hantera meddelandet (sender %s).", sender_id)
         finally:

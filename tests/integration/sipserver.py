@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from run import child_env  # noqa: E402,F401  (the launcher's server environment, for tests that start servers themselves)
 MODEL = ROOT / "models" / "sipguiden.tar.gz"
 TOKEN = "integration-test-token-0123456789"
+JWT_SECRET = "integration-test-jwt-secret-0123456789"
 
 
 def free_port() -> int:
@@ -27,9 +28,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def request(url, data=None, method=None, timeout=30):
+def request(url, data=None, method=None, timeout=30, headers=None):
     body = json.dumps(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return response.status, response.read().decode()
@@ -37,8 +38,15 @@ def request(url, data=None, method=None, timeout=30):
         return error.code, error.read().decode()
 
 
+def jwt_for(username: str, role: str = "user") -> str:
+    """A JWT as an identity provider would issue it for Rasa's API (HS256, JWT_SECRET)."""
+    import jwt
+
+    return jwt.encode({"user": {"username": username, "role": role}}, JWT_SECRET, algorithm="HS256")
+
+
 class Bot:
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, **env):
         self.port, self.actions_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = dict(
@@ -46,8 +54,12 @@ class Bot:
             SIPGUIDEN_PORT=str(self.port),
             SIPGUIDEN_ACTIONS_PORT=str(self.actions_port),
             SIPGUIDEN_API_TOKEN=TOKEN,
+            SIPGUIDEN_JWT_SECRET=JWT_SECRET,
             SIPGUIDEN_SQLITE_PATH=str(tmp_path / "tracker.db"),
         )
+        self.env.update(env)
+        for name in [k for k, v in self.env.items() if v is None]:
+            del self.env[name]
         self.log = tmp_path / "run.log"
         self.process = None
 
@@ -85,9 +97,10 @@ def port_is_free(port):
 
 
 @contextlib.contextmanager
-def running(tmp_path: Path):
-    """The servers, started in ``tmp_path`` and stopped afterwards (for module fixtures)."""
-    bot = Bot(tmp_path)
+def running(tmp_path: Path, **env):
+    """The servers, started in ``tmp_path`` and stopped afterwards (for module fixtures);
+    ``env`` overrides the environment (a value of None removes the variable)."""
+    bot = Bot(tmp_path, **env)
     bot.start()
     try:
         yield bot

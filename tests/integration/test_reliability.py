@@ -106,10 +106,10 @@ class Servers:
     def start_rasa(self) -> None:
         assert MODEL.exists(), "no trained model: run `make train` (make test does it first)"
         self.rasa = self._spawn(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
-             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(self.port),
-             "--enable-api", "--auth-token", TOKEN, "--log-file", str(self.rasa_log)],
-            child_env(**LOOPBACK, LOG_LEVEL="INFO"))
+            [str(VENV_BIN / "python"), str(ROOT / "scripts" / "rasa_serve.py"), "--model", str(MODEL),
+             "--endpoints", str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"),
+             "--interface", "127.0.0.1", "--port", str(self.port), "--log-file", str(self.rasa_log)],
+            child_env(**LOOPBACK, LOG_LEVEL="INFO", SIPGUIDEN_API_TOKEN=TOKEN))
         self._wait(self.rasa, f"{self.base}/status?token={TOKEN}", "the Rasa server")
 
     @staticmethod

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sipserver import MODEL, ROOT, TOKEN, port_is_free, request, running
+from sipserver import MODEL, ROOT, TOKEN, jwt_for, port_is_free, request, running
 
 pytestmark = pytest.mark.integration
 
@@ -94,6 +94,27 @@ def test_http_api_needs_the_token(bot):
     assert json.loads(body)["slots"]["region"] == "uppsala"
 
 
+def test_a_jwt_reaches_only_its_own_conversation(bot):
+    bot.say("hanna", "Uppsala")
+    bot.say("ingrid", "Lund")
+    own = {"Authorization": f"Bearer {jwt_for('ingrid')}"}
+    status, body = request(f"{bot.base}/conversations/ingrid/tracker", headers=own)
+    assert status == 200 and json.loads(body)["slots"]["region"] == "skane"
+    # Another conversation's tracker, read or written with ingrid's token: refused.
+    status, body = request(f"{bot.base}/conversations/hanna/tracker", headers=own)
+    assert status == 403, body
+    assert "Uppsala" not in body and "uppsala" not in body
+    status, _ = request(f"{bot.base}/conversations/hanna/tracker/events", [{"event": "restart"}], "POST", headers=own)
+    assert status == 403
+    # A token signed with another secret, or an admin token: refused / allowed.
+    import jwt
+    forged = jwt.encode({"user": {"username": "hanna", "role": "admin"}}, "not-the-secret-0123456789", algorithm="HS256")
+    status, _ = request(f"{bot.base}/conversations/hanna/tracker", headers={"Authorization": f"Bearer {forged}"})
+    assert status == 401
+    status, body = request(f"{bot.base}/conversations/hanna/tracker", headers={"Authorization": f"Bearer {jwt_for('x', 'admin')}"})
+    assert status == 200 and json.loads(body)["slots"]["region"] == "uppsala"
+
+
 def listening_addresses(port):
     """Local addresses listening on ``port``, read from /proc/net/tcp{,6} (LISTEN = 0A)."""
     addresses = []
@@ -143,13 +164,13 @@ def test_ctrl_c_stops_both_servers_and_conversations_survive_a_restart(bot):
 
 
 def test_a_second_start_on_busy_ports_explains_itself(bot):
-    token_file = ROOT / "var" / "run" / "api-token"
-    before = token_file.read_bytes() if token_file.exists() else None
-    env = {k: v for k, v in bot.env.items() if k != "SIPGUIDEN_API_TOKEN"}  # would generate a token
+    endpoints = ROOT / "var" / "run" / "endpoints.yml"
+    before = endpoints.read_bytes() if endpoints.exists() else None
+    env = dict(bot.env, SIPGUIDEN_TRACKER_STORE="postgresql")  # would write other endpoints
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
-    # The refused start wrote nothing: a running bot's token file stays as it was.
-    assert (token_file.read_bytes() if token_file.exists() else None) == before
+    # The refused start wrote nothing: the running bot's endpoints file stays as it was.
+    assert (endpoints.read_bytes() if endpoints.exists() else None) == before
     assert result.returncode == 1
     assert f"port {bot.port} (Rasa-servern) används redan" in result.stdout
     assert "SIPGUIDEN_PORT" in result.stdout
@@ -162,3 +183,22 @@ def test_a_closed_terminal_stops_both_servers(bot):
     assert bot.stop(signal.SIGHUP) == 0
     time.sleep(1)
     assert port_is_free(bot.port) and port_is_free(bot.actions_port)
+
+
+def test_without_a_secret_the_http_api_is_not_served_at_all(tmp_path):
+    with running(tmp_path, SIPGUIDEN_API_TOKEN=None, SIPGUIDEN_JWT_SECRET=None) as bare:
+        assert "Rasas HTTP-API:       av – sätt SIPGUIDEN_API_TOKEN" in bare.log.read_text()
+        bare.say("lena", "Uppsala")
+        for path in ("/conversations/lena/tracker", "/status", "/model"):
+            status, body = request(f"{bare.base}{path}")
+            assert status in (401, 403, 404), f"{path} answered {status} without a secret"
+            assert "uppsala" not in body
+        # The channels work as before.
+        assert "Uppsala" in texts(bare.say("lena", "hej"))
+        # No secret on any command line on this machine.
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                assert TOKEN.encode() not in cmdline.read_bytes()
+            except OSError:
+                continue
+

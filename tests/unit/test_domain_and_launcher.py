@@ -59,19 +59,55 @@ def load_run_script():
     return module
 
 
-def test_launcher_turns_telemetry_off_and_always_protects_the_api(monkeypatch, tmp_path):
+def test_launcher_turns_telemetry_off_and_keeps_api_secrets_off_the_command_line(monkeypatch, tmp_path):
     run = load_run_script()
     monkeypatch.delenv("RASA_TELEMETRY_ENABLED", raising=False)
     assert run.child_env()["RASA_TELEMETRY_ENABLED"] == "false"
-    settings = run.Settings.from_env({})
-    monkeypatch.setattr(run, "RUN_DIR", tmp_path)
-    token, generated = run.api_token(settings)
-    assert generated and len(token) >= 32
-    assert (tmp_path / "api-token").stat().st_mode & 0o077 == 0  # readable by the owner only
-    command = run.rasa_server(settings, tmp_path / "endpoints.yml", token).command
-    assert "--enable-api" in command
-    assert command[command.index("--auth-token") + 1] == token
+    settings = run.Settings.from_env({"SIPGUIDEN_API_TOKEN": "s" * 32})
+    command = run.rasa_server(settings, tmp_path / "endpoints.yml").command
+    assert command[1].endswith("scripts/rasa_serve.py")
+    assert "s" * 32 not in " ".join(command)  # visible to every user in `ps`: never there
+    assert "--enable-api" not in command and "--auth-token" not in command
     assert command[command.index("--interface") + 1] == "127.0.0.1"
+
+
+def load_serve_script():
+    spec = importlib.util.spec_from_file_location("rasa_serve", Path("scripts/rasa_serve.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, []),  # no secret: the HTTP API is not served at all
+    ({"SIPGUIDEN_API_TOKEN": "t" * 20}, ["--enable-api", "--auth-token", "t" * 20]),
+    ({"SIPGUIDEN_JWT_SECRET": "j" * 20}, ["--enable-api", "--jwt-secret", "j" * 20, "--jwt-method", "HS256"]),
+    ({"SIPGUIDEN_API_TOKEN": "t" * 20, "SIPGUIDEN_JWT_SECRET": "j" * 20},
+     ["--enable-api", "--auth-token", "t" * 20, "--jwt-secret", "j" * 20, "--jwt-method", "HS256"]),
+])
+def test_http_api_is_enabled_only_with_a_secret(env, expected):
+    assert load_serve_script().api_arguments(env) == expected
+
+
+@pytest.mark.parametrize("argv, env", [
+    (["--enable-api"], {}),
+    (["--auth-token", "x" * 20], {}),
+    ([], {"SIPGUIDEN_API_TOKEN": "short"}),
+    ([], {"SIPGUIDEN_JWT_SECRET": "short"}),
+])
+def test_api_secrets_on_the_command_line_or_too_short_are_refused(argv, env):
+    with pytest.raises(SystemExit) as stop:
+        load_serve_script().main(argv, dict(env))
+    assert "SIPGUIDEN_" in str(stop.value)
+
+
+def test_banner_says_how_to_turn_the_api_on(capsys):
+    run = load_run_script()
+    run.banner(run.Settings.from_env({}))
+    assert "Rasas HTTP-API:       av – sätt SIPGUIDEN_API_TOKEN" in capsys.readouterr().out
+    run.banner(run.Settings.from_env({"SIPGUIDEN_API_TOKEN": "t" * 20}))
+    out = capsys.readouterr().out
+    assert "Rasas HTTP-API:       på" in out and "t" * 20 not in out
 
 
 @pytest.mark.parametrize("level, flag", [("debug", "-vv"), ("info", "-v"), ("warning", "--quiet")])
@@ -79,4 +115,31 @@ def test_log_level_reaches_both_servers(level, flag, tmp_path):
     run = load_run_script()
     settings = run.Settings.from_env({"SIPGUIDEN_LOG_LEVEL": level})
     assert flag in run.action_server(settings).command
-    assert run.rasa_server(settings, tmp_path / "e.yml", "t" * 32).extra_env["LOG_LEVEL"] == level.upper()
+    assert run.rasa_server(settings, tmp_path / "e.yml").extra_env["LOG_LEVEL"] == level.upper()
+
+
+def test_secrets_in_written_endpoints_and_credentials_reach_rasa_from_the_environment(monkeypatch, tmp_path):
+    """Rasa fills in ${VARIABLE} only in unquoted YAML values: the written files must keep them
+    plain, so the password is taken from the environment and never written to disk."""
+    from rasa.core.channels import channel
+    from rasa.utils.endpoints import read_endpoint_config
+
+    run = load_run_script()
+    monkeypatch.setenv("SIPGUIDEN_DB_PASSWORD", "db-secret-value-123")
+    monkeypatch.setenv("SIPGUIDEN_REDIS_PASSWORD", "redis-secret-value-123")
+    settings = run.Settings.from_env({"SIPGUIDEN_TRACKER_STORE": "postgresql", "SIPGUIDEN_LOCK_STORE": "redis",
+                                      "SIPGUIDEN_DB_PASSWORD": "x", "SIPGUIDEN_REDIS_PASSWORD": "x"})
+    path = run.write_endpoints(settings, tmp_path / "endpoints.yml")
+    assert "secret-value" not in path.read_text()
+    assert read_endpoint_config(str(path), "tracker_store").kwargs["password"] == "db-secret-value-123"
+    assert read_endpoint_config(str(path), "lock_store").kwargs["password"] == "redis-secret-value-123"
+
+    env = {"SIPGUIDEN_TEAMS_APP_ID": "app-id-value", "SIPGUIDEN_TEAMS_APP_PASSWORD": "app-password-value"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    credentials = run.write_credentials(env, tmp_path / "credentials.yml")
+    assert "value" not in credentials.read_text()
+    import rasa.shared.utils.io
+
+    loaded = rasa.shared.utils.io.read_config_file(str(credentials))
+    assert loaded[run.TEAMS_CHANNEL] == {"app_id": "app-id-value", "app_password": "app-password-value"}
