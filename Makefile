@@ -98,7 +98,7 @@ bench: setup
 # The conversation data lifecycle (bot/lifecycle.py): retention, erasure and export, on the
 # store of the SIPGUIDEN_* settings (SQLite by default), or on the scaled set-up's PostgreSQL
 # with SCALED=1.
-LIFECYCLE := $(PY) scripts/lifecycle.py $(if $(SCALED),--scaled)
+LIFECYCLE := $(PY) scripts/lifecycle.py $(if $(filter 1 yes true ja,$(SCALED)),--scaled)
 
 purge: setup
 	@$(LIFECYCLE) purge $(if $(DAYS),--days $(DAYS))
@@ -106,7 +106,9 @@ purge: setup
 forget: setup
 	@$(LIFECYCLE) forget "$(SENDER)"
 
-export: setup
+# The set-up's messages go to stderr here, so stdout is the JSON alone (make export SENDER=x > fil.json).
+export:
+	@bash scripts/setup.sh >&2
 	@$(LIFECYCLE) export "$(SENDER)" $(if $(OUT),--out "$(OUT)")
 
 lookups: setup
