@@ -1,59 +1,188 @@
 """The web chat page, served by the Rasa server itself (same origin, no extra server).
 
     GET  /webhooks/webchat/             the chat page (bot/webchat/index.html)
-    GET  /webhooks/webchat/chat.js …    its script and style sheet (a fixed list of files)
+    GET  /webhooks/webchat/chat.js …    its script and style sheet (the fixed list of files and
+                                        the headers are in bot/channels/webpage.py)
     POST /webhooks/webchat/webhook      {"sender": "webchat-<32 hex>", "message": "…"}
+    POST /webhooks/webchat/forget       {"sender": "webchat-<32 hex>"}: erase the conversation
+    POST /webhooks/webchat/export       {"sender": "webchat-<32 hex>"}: download the conversation
 
 The webhook is the REST channel (``RedactingRestInput``, bot/channels/rest.py): the same
 turn, so the text is cleaned and personal data removed before Rasa parses, stores or logs
 it, and every message gets a Swedish answer. Unlike the plain REST channel it answers
 ``{"user": {"text": <what Rasa was given>, "redacted": [kinds]}, "messages": [...]}`` so
 the page shows (and keeps in the browser) what the bot received, never the personal data
-itself. Metadata the page might send is not stored; the input channel is always "webchat". Only sender ids of the page's own shape are accepted, so the page can only
-ever write to web chat conversations, and it reads nothing but the answers to its own
-messages (no tracker API).
+itself. Metadata the page might send is not stored; the input channel is always "webchat".
+Only sender ids of the page's own shape are accepted, on every route, so the page can only
+ever write to, erase or read web chat conversations (never a REST or Teams conversation),
+and only the one whose random id it holds: the id is the key to the conversation. It never
+uses Rasa's token-protected tracker API.
+
+Erasure and export (the data lifecycle, bot/lifecycle.py, on the agent's own SQL tracker
+store; any other store answers 503):
+
+- ``/forget`` deletes every event of the conversation from the tracker store, while holding
+  the conversation's lock in the agent's lock store, so a turn in flight cannot save it
+  again; the blocking SQL runs in a thread. It answers ``{"forgotten": true, "events": n,
+  "message": "<Swedish confirmation>"}``; the page then starts a new conversation (a new
+  sender id) and clears its copy in the browser. If the store cannot be reached, or the lock
+  not taken, it answers HTTP 503 with a Swedish ``{"error": …}`` and nothing is changed.
+- ``/export`` answers bot.lifecycle.export for the sender (the stored events and the
+  conversation as text) as an attachment, sipguiden-samtal.json.
+- Typed in the web chat, "radera min konversation" (and a few variants, see ``ASK_FORGET``;
+  case, extra spaces and trailing punctuation do not matter) is not handed to Rasa, so it is
+  not stored: the webhook answers with a question and two buttons. Their payloads are
+  handled here too, never by Rasa: ``/sipguiden_forget_confirm`` erases as ``/forget`` does
+  and the answer carries ``"forgotten": true`` (the page reacts as to ``/forget``);
+  ``/sipguiden_forget_cancel`` answers "Samtalet är kvar." Neither is stored. So the erasure
+  works from the chat itself, also for a client of the webhook that is not the page.
 
 Configured in credentials.yml as ``bot.channels.webchat.WebChatInput:``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
-from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
 
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import lifecycle
 from bot.channels.rest import METADATA_KEY, RedactingRestInput
+from bot.channels.webpage import SECURITY_HEADERS, STATIC_DIR, STATIC_FILES
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "webchat"
-# Only these files are served (no paths from the request reach the file system).
-STATIC_FILES = {
-    "index.html": "text/html; charset=utf-8",
-    "chat.js": "text/javascript; charset=utf-8",
-    "chat.css": "text/css; charset=utf-8",
-    "integritet.html": "text/html; charset=utf-8",
-}
-SENDER = re.compile(r"^webchat-[0-9a-f]{32}$")
+logger = logging.getLogger(__name__)
 
-# The page loads nothing from elsewhere and runs no inline script: even if bot or user text
-# ever reached the DOM as HTML, the browser would not run it.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
+SENDER = re.compile(r"webchat-[0-9a-f]{32}")  # the whole id (fullmatch: no trailing newline)
+NO_STORE = {"Cache-Control": "no-store"}
+EXPORT_FILENAME = "sipguiden-samtal.json"
+
+# What typed in the web chat asks to erase the conversation (compared after ``normalized``).
+ASK_FORGET = frozenset({
+    "radera min konversation", "radera mitt samtal", "radera min chatt",
+    "ta bort min konversation", "ta bort mitt samtal",
+})
+FORGET_CONFIRM = "/sipguiden_forget_confirm"
+FORGET_CANCEL = "/sipguiden_forget_cancel"
+
+FORGET_QUESTION = ("Vill du radera hela samtalet? Allt som finns sparat om samtalet tas bort, också till "
+                   "exempel vald region. Det går inte att ångra.")
+FORGET_BUTTONS = [{"title": "Ja, radera samtalet", "payload": FORGET_CONFIRM},
+                  {"title": "Nej, behåll det", "payload": FORGET_CANCEL}]
+FORGOTTEN = ("Samtalet är raderat. Det som fanns sparat om samtalet är borttaget. "
+             "Nu börjar ett nytt samtal.")
+KEPT = "Samtalet är kvar. Du kan fortsätta att ställa frågor."
+
+BAD_BODY = "Skicka ett JSON-objekt med sender (och message till webhooken)."
+BAD_SENDER = "Ogiltigt sender-id."
+NOT_SQL = ("Den här installationen av SIP-guiden kan inte radera eller hämta samtal, eftersom samtalen "
+           "inte sparas i en SQL-databas. Kontakta den som driver tjänsten.")
+FORGET_DOWN = ("Det gick inte att radera samtalet just nu, eftersom databasen inte svarar. "
+               "Ingenting har raderats. Försök igen om en stund.")
+FORGET_LOCK = "Det gick inte att radera samtalet just nu. Ingenting har raderats. Försök igen om en stund."
+EXPORT_DOWN = ("Det gick inte att hämta dina uppgifter just nu, eftersom databasen inte svarar. "
+               "Försök igen om en stund.")
+
+_TRAILING = re.compile(r"[\s.!?…,;:]+$")
+_SPACE = re.compile(r"\s+")
+
+
+def normalized(text: str) -> str:
+    """``text`` compared case-insensitively, without extra spaces or trailing punctuation."""
+    return _SPACE.sub(" ", _TRAILING.sub("", text.casefold())).strip()
+
+
+def forget_command(text: str) -> Optional[str]:
+    """"ask", "confirm" or "cancel" for a message about erasing the conversation, else None."""
+    stripped = text.strip()
+    if stripped == FORGET_CONFIRM:
+        return "confirm"
+    if stripped == FORGET_CANCEL:
+        return "cancel"
+    return "ask" if normalized(stripped) in ASK_FORGET else None
+
+
+class Unavailable(Exception):
+    """The conversation cannot be erased or read now; ``args[0]`` is the Swedish reason."""
+
+
+def sql_engine(agent: Any) -> Any:
+    """The SQLAlchemy engine of the agent's tracker store (Rasa wraps it in a
+    FailSafeTrackerStore), or None when the store is not SQL."""
+    store = getattr(agent, "tracker_store", None)
+    for _ in range(4):
+        if store is None:
+            return None
+        engine = getattr(store, "engine", None)
+        if engine is not None:
+            return engine
+        store = getattr(store, "_tracker_store", None)
+    return None
+
+
+def _agent_engine(agent: Any) -> Any:
+    engine = sql_engine(agent)
+    if engine is None:
+        raise Unavailable(NOT_SQL)
+    return engine
+
+
+async def forget_conversation(agent: Any, sender_id: str) -> int:
+    """Erases every stored event of the conversation, holding its lock; the number deleted."""
+    engine = _agent_engine(agent)
+    deleted: Optional[int] = None
+    try:
+        async with agent.lock_store.lock(sender_id):
+            deleted = await asyncio.to_thread(lifecycle.forget, engine, sender_id)
+            # A copy Rasa kept in memory while the SQL store was failing goes too.
+            fallback = getattr(agent.tracker_store, "_fallback_tracker_store", None)
+            if isinstance(getattr(fallback, "store", None), dict):
+                fallback.store.pop(sender_id, None)
+    except Exception as error:  # noqa: BLE001 - the user is told; the details go to the log
+        if deleted is None:
+            if isinstance(error, LockError):  # the lock store (Redis) did not answer, or the lock expired
+                logger.error("Kunde inte låsa samtalet för radering (%s).", type(error).__name__)
+                raise Unavailable(FORGET_LOCK) from None
+            logger.exception("Kunde inte radera ett samtal ur tracker store.")
+            raise Unavailable(FORGET_DOWN) from None
+        # Erased; only giving the lock back failed (it expires by itself).
+        logger.warning("Samtalet raderades, men låset kunde inte lämnas tillbaka (%s).", type(error).__name__)
+    logger.info("Ett webbchattsamtal raderades på användarens begäran (%d händelser).", deleted)
+    return deleted
+
+
+async def export_conversation(agent: Any, sender_id: str) -> Dict[str, Any]:
+    engine = _agent_engine(agent)
+    try:
+        return await asyncio.to_thread(lifecycle.export, engine, sender_id)
+    except Exception:  # noqa: BLE001
+        logger.exception("Kunde inte hämta ett samtal ur tracker store.")
+        raise Unavailable(EXPORT_DOWN) from None
 
 
 def _error(message: str, status: int) -> HTTPResponse:
-    return response.json({"error": message}, status=status, headers={"Cache-Control": "no-store"})
+    return response.json({"error": message}, status=status, headers=dict(NO_STORE), ensure_ascii=False)
+
+
+def _sender(request: Request) -> Union[str, HTTPResponse]:
+    """The request's web chat sender id, or the 400 answer."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - Sanic's "not JSON" error is in English and not JSON
+        body = None
+    if not isinstance(body, dict):
+        return _error(BAD_BODY, 400)
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        return _error(BAD_SENDER, 400)
+    return sender
 
 
 class WebChatInput(RedactingRestInput):
@@ -93,15 +222,52 @@ class WebChatInput(RedactingRestInput):
 
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else None
-            if body is None:
-                return _error("JSON-objekt med sender och message väntades.", 400)
-            sender = body.get("sender")
-            if not isinstance(sender, str) or not SENDER.match(sender):
-                return _error("Ogiltigt sender-id.", 400)
-            messages = await self._handle(request, on_new_message)  # the REST channel's turn
+            sender = _sender(request)
+            if isinstance(sender, HTTPResponse):
+                return sender
             user = {"text": self._extract_message(request) or "",
                     "redacted": self.get_metadata(request)[METADATA_KEY]}
-            return response.json({"user": user, "messages": messages}, headers={"Cache-Control": "no-store"})
+            answer: Dict[str, Any] = {"user": user}
+            command = forget_command(user["text"])
+            if command == "ask":  # not handed to Rasa: nothing stored
+                answer["messages"] = [dict(self._reply(sender, FORGET_QUESTION),
+                                           buttons=[dict(b) for b in FORGET_BUTTONS])]
+            elif command == "cancel":
+                answer["messages"] = [self._reply(sender, KEPT)]
+            elif command == "confirm":
+                try:
+                    deleted = await forget_conversation(getattr(request.app.ctx, "agent", None), sender)
+                except Unavailable as problem:
+                    return _error(problem.args[0], 503)
+                answer.update(messages=[self._reply(sender, FORGOTTEN)], forgotten=True, events=deleted)
+            else:
+                answer["messages"] = await self._handle(request, on_new_message)  # the REST channel's turn
+            return response.json(answer, headers=dict(NO_STORE))
+
+        @webchat.route("/forget", methods=["POST"])
+        async def forget(request: Request) -> HTTPResponse:
+            sender = _sender(request)
+            if isinstance(sender, HTTPResponse):
+                return sender
+            try:
+                deleted = await forget_conversation(getattr(request.app.ctx, "agent", None), sender)
+            except Unavailable as problem:
+                return _error(problem.args[0], 503)
+            return response.json({"forgotten": True, "events": deleted, "message": FORGOTTEN},
+                                 headers=dict(NO_STORE), ensure_ascii=False)
+
+        @webchat.route("/export", methods=["POST"])
+        async def export(request: Request) -> HTTPResponse:
+            sender = _sender(request)
+            if isinstance(sender, HTTPResponse):
+                return sender
+            try:
+                data = await export_conversation(getattr(request.app.ctx, "agent", None), sender)
+            except Unavailable as problem:
+                return _error(problem.args[0], 503)
+            headers = dict(NO_STORE)
+            headers["Content-Disposition"] = f'attachment; filename="{EXPORT_FILENAME}"'
+            return response.json(data, headers=headers, dumps=json.dumps, ensure_ascii=False, indent=2,
+                                 default=str)
 
         return webchat

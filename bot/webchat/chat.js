@@ -4,12 +4,23 @@
  * createTextNode), never as HTML. The conversation's sender id is random and kept in
  * localStorage, so a reload continues the same conversation; the rendered messages are kept
  * there too (only the redacted text the bot received, never personal data the user typed).
- * The page talks to nothing but its own webhook: it never reads Rasa's tracker API.
+ * The page talks to nothing but its own routes (webhook, forget, export): it never reads
+ * Rasa's tracker API.
+ *
+ * "Radera samtalet" (after a confirmation in the page) erases the conversation on the server
+ * (POST forget); so does "radera min konversation" typed in the chat, whose buttons the
+ * server handles (an answer with "forgotten": true). Either way the page then forgets the
+ * sender id and its copy of the conversation, and starts a new one. If the erasure fails,
+ * nothing is changed in the browser either. "Hämta mina uppgifter" downloads what the server
+ * has stored about the conversation (POST export) as sipguiden-samtal.json.
  */
 (function () {
   "use strict";
 
   var WEBHOOK = "webhook"; // relative: /webhooks/webchat/webhook on the same origin
+  var FORGET = "forget";
+  var EXPORT = "export";
+  var EXPORT_FILENAME = "sipguiden-samtal.json";
   var SENDER_KEY = "sipguiden.webchat.sender";
   var HISTORY_KEY = "sipguiden.webchat.history";
   var MAX_HISTORY = 300;
@@ -20,6 +31,11 @@
   var UNREACHABLE = "Det gick inte att nå SIP-guiden just nu. Kontrollera din anslutning och " +
     "försök igen om en stund. Det du skrev finns kvar i rutan.";
   var NO_ANSWER = "SIP-guiden svarade inte den här gången. Försök igen, eller skriv frågan på ett annat sätt.";
+  var ERASED = "Samtalet är raderat. Det som fanns sparat om samtalet är borttaget. Nu börjar ett nytt samtal.";
+  var ERASE_FAILED = "Det gick inte att radera samtalet just nu. Ingenting har raderats. " +
+    "Kontrollera din anslutning och försök igen om en stund.";
+  var EXPORT_FAILED = "Det gick inte att hämta dina uppgifter just nu. Kontrollera din anslutning och " +
+    "försök igen om en stund.";
 
   var GREETING = {
     from: "bot",
@@ -121,7 +137,8 @@
   }
 
   function render(entry, withButtons) {
-    var box = el("div", "msg msg--" + (entry.from === "user" ? "user" : "bot") + (entry.notice ? " msg--notice" : ""));
+    var box = el("div", "msg msg--" + (entry.from === "user" ? "user" : "bot") +
+      (entry.notice ? " msg--notice" : "") + (entry.info ? " msg--info" : ""));
     box.appendChild(el("span", "visually-hidden", entry.from === "user" ? "Du skrev: " : "SIP-guiden: "));
     if (entry.from === "user") {
       box.appendChild(el("p", "", entry.text));
@@ -160,10 +177,11 @@
     history.forEach(function (entry, i) { render(entry, i > lastUser); });
   }
 
-  function setBusy(value) {
+  function setBusy(value, quiet) {
     busy = value;
-    typing.hidden = !value;
+    typing.hidden = !value || !!quiet;
     sendButton.disabled = value;
+    forgetYes.disabled = value;
     log.setAttribute("aria-busy", value ? "true" : "false");
   }
 
@@ -173,19 +191,30 @@
   }
 
   // --- talking to the bot ----------------------------------------------------------------
-  function post(message) {
+  // POSTs `body` to one of the page's routes; the response, or an error that carries the
+  // server's own (Swedish) explanation as `reason` when it sent one.
+  function call(path, body) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
-    return fetch(WEBHOOK, {
+    return fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message }),
+      body: JSON.stringify(body),
       credentials: "same-origin",
+      cache: "no-store",
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
+      if (response.ok) { return response; }
+      return response.json().catch(function () { return null; }).then(function (data) {
+        var failure = new Error("HTTP " + response.status);
+        if (data && typeof data.error === "string") { failure.reason = data.error; }
+        throw failure;
+      });
     }).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  function post(message) {
+    return call(WEBHOOK, { sender: sender, message: message }).then(function (response) { return response.json(); });
   }
 
   function botEntries(messages) {
@@ -218,6 +247,11 @@
     if (typed) { input.value = ""; }
     setBusy(true);
     post(message).then(function (data) {
+      if (data && data.forgotten === true) { // "Ja, radera samtalet" in the chat: erased on the server
+        var said = botEntries(data.messages);
+        erased(said.length ? said[0].text : ERASED);
+        return;
+      }
       // Show (and keep) what the bot received: personal data is already removed from it.
       if (typed && data && data.user && typeof data.user.text === "string" && data.user.text !== userEntry.text) {
         userEntry.text = data.user.text;
@@ -228,11 +262,11 @@
       entries.forEach(function (entry) { history.push(entry); render(entry, true); });
       saveHistory();
       if (!entries.length) { render({ from: "bot", text: NO_ANSWER, notice: true }, false); }
-    }).catch(function () {
+    }).catch(function (failure) {
       userBox.parentNode.removeChild(userBox);
       if (typed && !input.value) { input.value = message; }
       showAll();
-      showError(UNREACHABLE);
+      showError(failure && failure.reason ? failure.reason : UNREACHABLE);
     }).finally(function () {
       setBusy(false);
       input.focus();
@@ -241,6 +275,7 @@
 
   function restart() {
     if (busy) { return; }
+    closeForget(false);
     showError("");
     history = [GREETING];
     saveHistory();
@@ -255,6 +290,80 @@
     });
   }
 
+  // --- erasing the conversation, downloading one's data -------------------------------------
+  // After the server has erased the conversation: a new conversation (a new sender id), the
+  // old one gone from the browser too; the greeting again, after a short notice.
+  function erased(message) {
+    sender = newSender();
+    store(SENDER_KEY, sender);
+    history = [GREETING];
+    saveHistory();
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+    render({ from: "bot", text: message || ERASED, info: true }, false);
+    render(GREETING, true);
+  }
+
+  function openForget() {
+    if (busy) { return; }
+    showError("");
+    confirmBox.hidden = false;
+    forgetButton.setAttribute("aria-expanded", "true");
+    forgetNo.focus();
+  }
+
+  function closeForget(returnFocus) {
+    if (confirmBox.hidden) { return; }
+    confirmBox.hidden = true;
+    forgetButton.setAttribute("aria-expanded", "false");
+    if (returnFocus) { forgetButton.focus(); }
+  }
+
+  function forget() {
+    if (busy) { return; }
+    showError("");
+    setBusy(true, true);
+    var done = false;
+    call(FORGET, { sender: sender }).then(function (response) {
+      return response.json();
+    }).then(function (data) {
+      if (!data || data.forgotten !== true) { throw new Error("not forgotten"); }
+      closeForget(false);
+      erased(typeof data.message === "string" ? data.message : ERASED);
+      done = true;
+    }).catch(function (failure) {
+      closeForget(false);
+      showError(failure && failure.reason ? failure.reason : ERASE_FAILED);
+    }).finally(function () {
+      setBusy(false);
+      if (done) { input.focus(); } else { forgetButton.focus(); }
+    });
+  }
+
+  function download() {
+    if (exportButton.disabled) { return; }
+    showError("");
+    exportButton.disabled = true;
+    call(EXPORT, { sender: sender }).then(function (response) {
+      return response.text();
+    }).then(function (text) {
+      // Only this conversation's export is saved (not, say, a proxy's "unavailable" answer).
+      var data = JSON.parse(text);
+      if (!data || data.sender_id !== sender || !Array.isArray(data.events)) { throw new Error("not an export"); }
+      var url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+      var link = el("a", "visually-hidden");
+      link.href = url;
+      link.download = EXPORT_FILENAME;
+      document.body.appendChild(link);
+      link.click();
+      document.body.removeChild(link);
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    }).catch(function (failure) {
+      showError(failure && failure.reason ? failure.reason : EXPORT_FAILED);
+    }).finally(function () {
+      exportButton.disabled = false;
+    });
+  }
+
   // --- start -------------------------------------------------------------------------------
   var log = document.getElementById("log");
   var typing = document.getElementById("typing");
@@ -262,6 +371,11 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
   var sendButton = document.getElementById("send");
+  var forgetButton = document.getElementById("forget");
+  var confirmBox = document.getElementById("forget-confirm");
+  var forgetYes = document.getElementById("forget-yes");
+  var forgetNo = document.getElementById("forget-no");
+  var exportButton = document.getElementById("export");
   var busy = false;
   var sender = senderId();
   var history = loadHistory();
@@ -276,5 +390,14 @@
     send(input.value);
   });
   document.getElementById("restart").addEventListener("click", restart);
+  forgetButton.addEventListener("click", function () {
+    if (confirmBox.hidden) { openForget(); } else { closeForget(true); }
+  });
+  forgetYes.addEventListener("click", forget);
+  forgetNo.addEventListener("click", function () { closeForget(true); });
+  confirmBox.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeForget(true); }
+  });
+  exportButton.addEventListener("click", download);
   document.documentElement.setAttribute("data-ready", "true");
 }());

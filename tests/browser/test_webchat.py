@@ -7,6 +7,8 @@ Screenshots: var/test-results/webchat.png (desktop) and webchat-phone.png (phone
 
 import json
 import os
+import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -113,6 +115,21 @@ def stored(page):
     return json.loads(page.evaluate("() => localStorage.getItem('sipguiden.webchat.history')"))
 
 
+def sender_of(page):
+    return page.evaluate("() => localStorage.getItem('sipguiden.webchat.sender')")
+
+
+def stored_rows(bot, sender):
+    with sqlite3.connect(bot.env["SIPGUIDEN_SQLITE_PATH"]) as db:
+        return db.execute("SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+
+
+def server_user_texts(bot, sender):
+    status, body = request(f"{bot.base}/conversations/{sender}/tracker?token={TOKEN}")
+    assert status == 200, body
+    return [e.get("text") for e in json.loads(body)["events"] if e["event"] == "user"]
+
+
 def test_a_conversation_in_the_browser_with_sources_buttons_reload_and_markup_as_text(open_chat):
     page = open_chat(viewport={"width": 1100, "height": 900})
     check = expect()
@@ -186,7 +203,7 @@ def test_phone_width(open_chat):
     def fits():
         # Nothing is wider than the screen: no sideways scrolling, every control within reach.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-        for selector in ("#input", "#send", "#restart", "#log .msg--bot >> nth=-1"):
+        for selector in ("#input", "#send", "#restart", "#forget", "#export", "#log .msg--bot >> nth=-1"):
             box = page.locator(selector).bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (selector, box)
         for box in (c.bounding_box() for c in page.locator("#log .choice").all()):
@@ -202,6 +219,13 @@ def test_phone_width(open_chat):
     check(page.locator("#log .msg--bot .source").last).to_be_visible()
     fits()
     page.screenshot(path=str(RESULTS / "webchat-phone.png"))
+    # The confirmation before erasing fits too, its buttons big enough to tap.
+    page.locator("#forget").click()
+    for selector in ("#forget-yes", "#forget-no"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] >= 44, (selector, box)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(RESULTS / "webchat-phone-erase.png"))
 
 
 def test_keyboard_only_labels_live_region_and_contrast(open_chat):
@@ -254,14 +278,15 @@ def test_keyboard_only_labels_live_region_and_contrast(open_chat):
         const background = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
                                    if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
         const out = {};
-        for (const sel of ['.msg--bot p', '.msg--user p', '.source', '.source-label', '.choice', '#send', '#restart', '.notice', '.top h1', '.source a', '#input']) {
+        for (const sel of ['.msg--bot p', '.msg--user p', '.source', '.source-label', '.choice', '#send', '#restart', '.notice', '.top h1', '.source a', '#input',
+                           '#forget', '#export', '.links a', '#forget-question', '#forget-yes', '#forget-no']) {
             const el = document.querySelector(sel); if (!el) continue;
             const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(background(el)));
             out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
         }
         return out;
     }""")
-    assert len(ratios) >= 10, ratios
+    assert len(ratios) >= 16, ratios
     low = {sel: round(r, 2) for sel, r in ratios.items() if r < 4.5}
     assert not low, f"contrast below 4.5:1: {low}"
 
@@ -343,3 +368,149 @@ def test_the_page_never_writes_text_as_html():
         assert sink not in script, f"chat.js uses {sink}"
     page = (WEBCHAT / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "onclick" not in page  # no inline script (the CSP forbids it)
+
+
+def test_download_and_erase_the_conversation_in_the_page(open_chat, bot):
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    ask(page, "vem ska jag kalla?")
+    click(page, "Halland")
+    old = sender_of(page)
+    assert re.fullmatch(r"webchat-[0-9a-f]{32}", old)
+    assert server_user_texts(bot, old)[0] == "vem ska jag kalla?"
+
+    # "Hämta mina uppgifter": a JSON file with what is stored about this conversation.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hämta mina uppgifter").click()
+    download = info.value
+    assert download.suggested_filename == "sipguiden-samtal.json"
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert data["sender_id"] == old and data["events"]
+    said = [(line["from"], line["text"]) for line in data["conversation"]]
+    assert said[0] == ("user", "vem ska jag kalla?")
+    assert any(who == "bot" and "Halland" in text for who, text in said)
+    check(page.locator("#error")).to_be_hidden()
+
+    # "Radera samtalet" asks first, in the page; "Nej, behåll det" changes nothing.
+    shown = page.locator("#log .msg").count()
+    forget = page.get_by_role("button", name="Radera samtalet", exact=True)
+    check(forget).to_have_attribute("aria-expanded", "false")
+    forget.click()
+    confirm = page.get_by_role("group", name="Vill du radera hela samtalet?")
+    check(confirm).to_be_visible()
+    check(forget).to_have_attribute("aria-expanded", "true")
+    assert page.evaluate("() => document.activeElement.id") == "forget-no"  # the safe choice first
+    page.get_by_role("button", name="Nej, behåll det").click()
+    check(confirm).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.id") == "forget"
+    check(page.locator("#log .msg")).to_have_count(shown)
+    assert sender_of(page) == old and stored_rows(bot, old)
+    # Escape closes it too (keyboard).
+    page.keyboard.press("Enter")
+    check(confirm).to_be_visible()
+    page.keyboard.press("Escape")
+    check(confirm).to_be_hidden()
+
+    # "Ja, radera samtalet": erased on the server and in the browser; a new conversation.
+    forget.click()
+    page.get_by_role("button", name="Ja, radera samtalet").click()
+    page.wait_for_function("old => localStorage.getItem('sipguiden.webchat.sender') !== old", arg=old)
+    new = sender_of(page)
+    assert re.fullmatch(r"webchat-[0-9a-f]{32}", new) and new != old
+    check(confirm).to_be_hidden()
+    check(page.locator("#log .msg")).to_have_count(2)
+    check(page.locator("#log .msg").first).to_contain_text("Samtalet är raderat")
+    check(page.locator("#log .msg--bot").last).to_contain_text("Hej! Jag är SIP-guiden")
+    check(page.locator("#log .msg--bot").last.locator(".choice", has_text="Vad är SIP?")).to_be_visible()
+    history = stored(page)
+    assert history["sender"] == new and [e.get("greeting") for e in history["entries"]] == [True]
+    assert "vem ska jag kalla" not in page.evaluate("() => JSON.stringify(localStorage)")
+    assert stored_rows(bot, old) == []
+    assert server_user_texts(bot, old) == []  # Rasa's own view: nothing left
+    assert page.evaluate("() => document.activeElement.id") == "input"
+
+    # A reload keeps the new, empty conversation; the bot has forgotten the region.
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    assert sender_of(page) == new
+    check(page.locator("#log .msg")).to_have_count(1)
+    ask(page, "vem ska jag kalla?")
+    check(last_bot(page)).to_contain_text("Vilken kommun eller region gäller det?")
+    assert server_user_texts(bot, new) == ["vem ska jag kalla?"]
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_typing_radera_min_konversation_asks_and_then_erases(open_chat, bot):
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    ask(page, "vad är SIP?")
+    old = sender_of(page)
+    before = stored_rows(bot, old)
+    ask(page, "Radera min konversation!")
+    check(last_bot(page)).to_contain_text("Vill du radera hela samtalet?")
+    assert stored_rows(bot, old) == before  # the request itself is not stored
+    click(page, "Nej, behåll det")
+    check(last_bot(page)).to_contain_text("Samtalet är kvar.")
+    assert sender_of(page) == old and stored_rows(bot, old) == before
+
+    ask(page, "radera min konversation")
+    page.locator("#log .choice", has_text="Ja, radera samtalet").last.click()
+    page.wait_for_function("old => localStorage.getItem('sipguiden.webchat.sender') !== old", arg=old)
+    check(page.locator("#log .msg")).to_have_count(2)
+    check(page.locator("#log .msg").first).to_contain_text("Samtalet är raderat")
+    check(page.locator("#log .msg--bot").last).to_contain_text("Hej! Jag är SIP-guiden")
+    check(page.locator("#typing")).to_be_hidden()
+    assert stored_rows(bot, old) == [] and server_user_texts(bot, old) == []
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_a_failed_erasure_changes_nothing_in_the_browser(open_chat):
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    ask(page, "vad är SIP?")
+    old, history, shown = sender_of(page), stored(page), page.locator("#log .msg").count()
+    error = page.locator("#error")
+    forget = page.get_by_role("button", name="Radera samtalet", exact=True)
+
+    page.route("**/webhooks/webchat/forget", lambda route: route.abort())
+    forget.click()
+    page.get_by_role("button", name="Ja, radera samtalet").click()
+    check(error).to_contain_text("Det gick inte att radera samtalet just nu. Ingenting har raderats.")
+    assert sender_of(page) == old and stored(page) == history
+    check(page.locator("#log .msg")).to_have_count(shown)
+    page.unroute("**/webhooks/webchat/forget")
+
+    # The server's own explanation (a 503 from an unreachable database) is shown as it is.
+    reason = "Det gick inte att radera samtalet just nu, eftersom databasen inte svarar. Ingenting har raderats."
+    page.route("**/webhooks/webchat/forget", lambda route: route.fulfill(
+        status=503, content_type="application/json", body=json.dumps({"error": reason})))
+    forget.click()
+    page.get_by_role("button", name="Ja, radera samtalet").click()
+    check(error).to_have_text(reason)
+    assert sender_of(page) == old and stored(page) == history
+    page.unroute("**/webhooks/webchat/forget")
+
+    # No server behind the proxy (nginx in the scaled set-up answers 200 with a message): not erased.
+    down = json.dumps({"user": None, "messages": [{"recipient_id": "default", "text": "Tjänsten är tillfälligt otillgänglig"}]})
+    page.route("**/webhooks/webchat/*", lambda route: route.fulfill(status=200, content_type="application/json", body=down))
+    forget.click()
+    page.get_by_role("button", name="Ja, radera samtalet").click()
+    check(error).to_contain_text("Det gick inte att radera samtalet just nu")
+    assert sender_of(page) == old and stored(page) == history
+
+    # A download that is not this conversation's export is not saved; an error is shown instead.
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    export = page.get_by_role("button", name="Hämta mina uppgifter")
+    export.click()
+    check(error).to_contain_text("Det gick inte att hämta dina uppgifter just nu")
+    page.unroute("**/webhooks/webchat/*")
+    page.route("**/webhooks/webchat/export", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    page.evaluate("() => document.getElementById('error').hidden = true")
+    export.click()
+    check(error).to_contain_text("Det gick inte att hämta dina uppgifter just nu")
+    check(export).to_be_enabled()
+    page.wait_for_timeout(300)
+    assert downloads == []
+    check(page.locator("#log .msg")).to_have_count(shown)
+    assert page.dialogs == [] and page.errors == []
