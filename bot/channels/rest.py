@@ -68,6 +68,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.channels.redis_lock import make_redis_tickets_atomic
+from bot import privacy
 from bot.privacy import REMINDER, REMINDER_MARK, redact
 
 logger = logging.getLogger(__name__)
@@ -264,6 +265,7 @@ class RedactingRestInput(RestInput):
         _speed_up_rasa()
         _store_failures_are_visible()
         make_redis_tickets_atomic()  # bot/channels/redis_lock.py: for several replicas
+        privacy.prepare()  # the name lists, loaded before the first message
 
     @classmethod
     def name(cls) -> Text:

@@ -1,8 +1,9 @@
-"""Identity numbers, e-mail addresses and phone numbers are removed by shape; ordinary text is not."""
+"""Identity numbers, e-mail addresses and phone numbers are removed by shape; ordinary text is not.
+Names of people: tests/unit/test_privacy_names.py."""
 
 import pytest
 
-from bot.privacy import checksum_valid, redact
+from bot.privacy import PLACEHOLDERS, checksum_valid, redact
 
 REDACTED = [
     ("hon heter inget men har pnr 19121212-1212", "personnummer"),
@@ -60,6 +61,12 @@ def test_several_kinds_in_one_message_and_nothing_else_changes():
 def test_checksum_is_informational_only():
     assert checksum_valid("19121212-1212") and not checksum_valid("19121212-1213")
     assert redact("19121212-1213").kinds == ("personnummer",)
+
+
+def test_every_kind_has_a_placeholder_that_is_not_personal_data_itself():
+    assert set(PLACEHOLDERS) == {"personnummer", "samordningsnummer", "e-post", "telefon", "namn"}
+    for placeholder in PLACEHOLDERS.values():
+        assert redact(placeholder).text == placeholder and not redact(placeholder).kinds
 
 
 def test_empty_and_none_like_input():
