@@ -262,7 +262,7 @@ def api_line(settings: Settings, base: str) -> str:
     return f"på – {base}/status kräver {how}"
 
 
-def banner(settings: Settings, base: Optional[str] = None, extra: str = "") -> None:
+def banner(settings: Settings, base: Optional[str] = None, extra: str = "", shell: bool = True) -> None:
     base = base or f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
     store = f"SQLite-fil {settings.sqlite_path}" if settings.tracker_store == "sqlite" else f"PostgreSQL {settings.db_host}:{settings.db_port}/{settings.db_name}"
     info = nlp_pipeline.current_info() or {}
@@ -275,8 +275,7 @@ def banner(settings: Settings, base: Optional[str] = None, extra: str = "") -> N
         f"""
 \033[1mSIP-guiden är igång.\033[0m
   Webbchatten:          {base}/webhooks/webchat/
-  Chatta i terminalen:  make shell   (i ett annat fönster)
-  REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
+{"  Chatta i terminalen:  make shell   (i ett annat fönster)" + chr(10) if shell else ""}  REST-kanalen:         curl -s {base}/webhooks/rest/webhook -d '{{"sender":"test","message":"hej"}}'
   Microsoft Teams:      {teams_line}
   Rasas HTTP-API:       {api_line(settings, base)}
   Samtal sparas i:      {store}{extra}

@@ -522,7 +522,8 @@ def banner(cluster: Cluster) -> None:
         f" (data i {cluster.pg_dir})\n"
         f"  Låsning:              Redis 127.0.0.1:{cluster.ports.redis} (Rasas Redis-låslager)\n"
         f"  Repliker:             {len(cluster.replicas)} st bakom nginx: {replicas}\n"
-        f"  Radera/exportera:     make purge SCALED=1 · make forget SCALED=1 SENDER=… · make export SCALED=1 SENDER=…"))
+        f"  Radera/exportera:     make purge SCALED=1 · make forget SCALED=1 SENDER=… · make export SCALED=1 SENDER=…"),
+        shell=False)
 
 
 def run_scaled(env: Mapping[str, str]) -> int:
