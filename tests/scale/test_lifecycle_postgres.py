@@ -28,6 +28,11 @@ from sqlalchemy.engine import make_url
 from bot import lifecycle
 from bot.settings import PROJECT_ROOT, Settings
 
+# The same Rasa domain and turns as the SQLite tests, so both stores are tested on equal data.
+sys.path.insert(0, str(PROJECT_ROOT / "tests" / "unit"))
+from test_lifecycle import DOMAIN_YAML  # noqa: E402
+from test_lifecycle import conversation_events as unit_conversation_events  # noqa: E402
+
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Slot auto-fill:UserWarning"),
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning"),
@@ -37,19 +42,6 @@ DAY = 86400.0
 NOW = 1_000_000_000.0   # 2001-09-09: far before any real conversation in the database
 PREFIX = "lctest-"
 
-DOMAIN_YAML = """
-version: "3.1"
-intents: [greet, ask_sip]
-slots:
-  region:
-    type: text
-    influence_conversation: false
-    mappings:
-    - type: custom
-responses:
-  utter_greet:
-  - text: Hej
-"""
 
 # name -> the ages in days of the conversation's turns; the last event is at the last age.
 CONVERSATIONS: Dict[str, Sequence[float]] = {
@@ -100,28 +92,9 @@ def _delete_ours(engine, prefix: str = PREFIX) -> None:
         conn.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :p"), {"p": prefix + "%"})
 
 
-def turn(at: float, number: int) -> list:
-    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
-
-    return [
-        UserUttered(f"Fråga {number}: vem kallar till SIP?", intent={"name": "ask_sip", "confidence": 0.97}, timestamp=at),
-        ActionExecuted("action_answer", timestamp=at + 1),
-        SlotSet("region", "skane", timestamp=at + 1),
-        BotUttered(f"Svar {number}: den som först ser behovet.", timestamp=at + 2),
-        ActionExecuted("action_listen", timestamp=at + 2),
-    ]
-
-
 def conversation_events(ages: Sequence[float], now: float) -> list:
-    from rasa.shared.core.events import ActionExecuted, SessionStarted
-
-    times = [now - age * DAY - 2 for age in ages]
-    start = times[0] - 5
-    events = [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start),
-              ActionExecuted("action_listen", timestamp=start)]
-    for number, at in enumerate(times, 1):
-        events += turn(at, number)
-    return events
+    """The unit tests' conversation (tests/unit/test_lifecycle.py), at ages in days before ``now``."""
+    return unit_conversation_events([now - age * DAY - 2 for age in ages])
 
 
 def save(rasa, sender: str, events: list, domain) -> None:
@@ -227,8 +200,8 @@ def test_export(pg, data):
     assert (exported["sender_id"], exported["store"], exported["exported_at"]) == (sender, "postgresql", "2001-09-09T01:46:40+00:00")
     assert exported["events"] == [json.loads(json.dumps(event.as_dict())) for event in events]
     assert [(c["from"], c["text"]) for c in exported["conversation"]] == [
-        ("user", "Fråga 1: vem kallar till SIP?"), ("bot", "Svar 1: den som först ser behovet."),
-        ("user", "Fråga 2: vem kallar till SIP?"), ("bot", "Svar 2: den som först ser behovet."),
+        ("user", "Fråga 1: vad är en SIP?"), ("bot", "Svar 1: en samordnad individuell plan."),
+        ("user", "Fråga 2: vad är en SIP?"), ("bot", "Svar 2: en samordnad individuell plan."),
     ]
     assert lifecycle.export(engine, PREFIX + "okänd", now=NOW)["events"] == []
 
