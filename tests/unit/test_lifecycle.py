@@ -820,7 +820,9 @@ def test_the_crontab_runs_make_purge_in_the_project_daily_at_03_15():
     (["export", "SENDER=abc", "OUT=x.json", "SCALED=ja"], 'scripts/lifecycle.py --scaled export "abc" --out "x.json"'),
 ])
 def test_the_make_targets_run_the_lifecycle_script(arguments, expected):
-    result = subprocess.run(["make", "-n", *arguments], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # also under `make test`
+    result = subprocess.run(["make", "--no-print-directory", "-n", *arguments], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert " ".join(result.stdout.split()).endswith(expected), result.stdout
 
