@@ -203,7 +203,8 @@ def run(argv: List[str], environ: Mapping[str, str]) -> int:
         return 0
     env: Dict[str, str] = dict(environ)
     if args["scaled"]:
-        env.update(load_scale_env(SCALE_ENV))
+        folder = environ.get("SIPGUIDEN_SCALE_DIR", "").strip()
+        env.update(load_scale_env(Path(folder) / "env" if folder else SCALE_ENV))
     try:
         settings = Settings.from_env(env)
     except SettingsError as error:

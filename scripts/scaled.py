@@ -21,6 +21,7 @@ services, no Docker), with their data under var/scale/:
    died while handling it, and answers in Swedish (never an nginx error page) when no replica
    answers.
 
+The folder is var/scale/ unless SIPGUIDEN_SCALE_DIR names another (tests/scale uses its own).
 Secrets (database and Redis passwords) are generated once into var/scale/secrets.env (0600)
 and reach the servers through their environment, never their command lines. Rasa's HTTP API
 follows the same rule as `make run`: on only with SIPGUIDEN_API_TOKEN / SIPGUIDEN_JWT_SECRET.
@@ -528,7 +529,8 @@ def banner(cluster: Cluster) -> None:
 
 def run_scaled(env: Mapping[str, str]) -> int:
     try:
-        cluster = Cluster(replicas=replica_count(env), env=env)
+        base = Path(env.get("SIPGUIDEN_SCALE_DIR", "").strip() or SCALE_DIR)
+        cluster = Cluster(base=base, replicas=replica_count(env), env=env)
     except (SettingsError, ScaleError) as error:
         say(f"FEL: {error}")
         return 2

@@ -55,7 +55,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import METADATA_KEY, prepare
+from bot.channels.rest import ERROR_REPLY, METADATA_KEY, UNAVAILABLE_REPLY, prepare, store_failure
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +264,13 @@ class TeamsInput(BotFrameworkInput):
             raise TokenError("serviceUrl does not match the token")
         return claims
 
+    @staticmethod
+    async def _say_failure(out: "TeamsOutput", activity: Dict[str, Any], text: str) -> None:
+        try:
+            await out.send_text_message(activity["from"]["id"], text)
+        except Exception:  # noqa: BLE001 - the connector is unreachable too: the log says so
+            logger.warning("Could not tell the Teams user that the turn failed.")
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         teams = Blueprint("sipguiden_botframework", __name__)
 
@@ -289,6 +296,7 @@ class TeamsInput(BotFrameworkInput):
 
             if activity.get("type") != "message":
                 return response.text("success")  # conversationUpdate, typing … need no answer
+            out: Optional[TeamsOutput] = None
             try:
                 raw = activity.get("text") or ""
                 # Cleaned, cut and redacted exactly as by the REST channel (bot/channels/rest.py).
@@ -301,8 +309,12 @@ class TeamsInput(BotFrameworkInput):
                 await on_new_message(UserMessage(text=cleaned.text, output_channel=out,
                                                  sender_id=activity["from"]["id"], input_channel=self.name(),
                                                  metadata=metadata))
-            except Exception:  # noqa: BLE001 - Bot Framework gets its 200; the details go to the log
+            except Exception as error:  # noqa: BLE001 - Bot Framework gets its 200; the details go to the log
                 logger.exception("Could not handle a Bot Framework message")
+                if out is not None:
+                    # As in the REST channel: the store unreachable (nothing of the turn was stored)
+                    # or another failure, said in Swedish instead of silence.
+                    await self._say_failure(out, activity, UNAVAILABLE_REPLY if store_failure(error) else ERROR_REPLY)
             return response.text("success")
 
         return teams

@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -321,3 +322,29 @@ def test_teams_helpers():
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
     with pytest.raises(ValueError):
         teams.token_url_for("../evil")
+
+
+def test_a_conversation_store_that_cannot_be_reached_is_said_in_swedish_and_nothing_is_lost(bot, fake):
+    post(bot, activity(fake, "Lund", user="29:store-down", conversation="a:conv-store-down"), fake.token())
+    before = user_events(bot, "29:store-down")
+    database = Path(bot.env["SIPGUIDEN_SQLITE_PATH"])
+    aside = database.with_name("aside.db")
+    database.rename(aside)
+    database.mkdir()  # SQLite cannot open a folder: the store fails as a database that is down
+    try:
+        status, _ = post(bot, activity(fake, "vem ska jag kalla?", user="29:store-down", conversation="a:conv-store-down"),
+                         fake.token())
+        assert status == 200
+        deadline = time.monotonic() + 20
+        while "Tjänsten är tillfälligt otillgänglig" not in texts(fake.replies("a:conv-store-down")):
+            assert time.monotonic() < deadline, fake.replies("a:conv-store-down")
+            time.sleep(0.2)
+    finally:
+        database.rmdir()
+        aside.rename(database)
+    assert user_events(bot, "29:store-down") == before  # the failed turn stored nothing
+    post(bot, activity(fake, "hej", user="29:store-down", conversation="a:conv-store-down"), fake.token())
+    deadline = time.monotonic() + 20
+    while "Jag utgår från Skåne" not in texts(fake.replies("a:conv-store-down")):
+        assert time.monotonic() < deadline, fake.replies("a:conv-store-down")
+        time.sleep(0.2)
