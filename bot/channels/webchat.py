@@ -244,30 +244,27 @@ class WebChatInput(RedactingRestInput):
                 answer["messages"] = await self._handle(request, on_new_message)  # the REST channel's turn
             return response.json(answer, headers=dict(NO_STORE))
 
-        @webchat.route("/forget", methods=["POST"])
-        async def forget(request: Request) -> HTTPResponse:
+        async def on_own_conversation(request: Request, work, answer) -> HTTPResponse:
+            """``work(agent, sender)`` for the page's own conversation, then ``answer(result)``;
+            a bad sender is 400 and an unreachable store 503, both in Swedish."""
             sender = _sender(request)
             if isinstance(sender, HTTPResponse):
                 return sender
             try:
-                deleted = await forget_conversation(getattr(request.app.ctx, "agent", None), sender)
+                result = await work(getattr(request.app.ctx, "agent", None), sender)
             except Unavailable as problem:
                 return _error(problem.args[0], 503)
-            return response.json({"forgotten": True, "events": deleted, "message": FORGOTTEN},
-                                 headers=dict(NO_STORE), ensure_ascii=False)
+            return answer(result)
+
+        @webchat.route("/forget", methods=["POST"])
+        async def forget(request: Request) -> HTTPResponse:
+            return await on_own_conversation(request, forget_conversation, lambda deleted: response.json(
+                {"forgotten": True, "events": deleted, "message": FORGOTTEN}, headers=dict(NO_STORE), ensure_ascii=False))
 
         @webchat.route("/export", methods=["POST"])
         async def export(request: Request) -> HTTPResponse:
-            sender = _sender(request)
-            if isinstance(sender, HTTPResponse):
-                return sender
-            try:
-                data = await export_conversation(getattr(request.app.ctx, "agent", None), sender)
-            except Unavailable as problem:
-                return _error(problem.args[0], 503)
-            headers = dict(NO_STORE)
-            headers["Content-Disposition"] = f'attachment; filename="{EXPORT_FILENAME}"'
-            return response.json(data, headers=headers, dumps=json.dumps, ensure_ascii=False, indent=2,
-                                 default=str)
+            headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{EXPORT_FILENAME}"'}
+            return await on_own_conversation(request, export_conversation, lambda data: response.json(
+                data, headers=headers, dumps=json.dumps, ensure_ascii=False, indent=2, default=str))
 
         return webchat

@@ -85,8 +85,9 @@ class Bot:
         self.handle.close()
         return code
 
-    def say(self, sender, text):
-        status, body = request(f"{self.base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    def say(self, sender, text, channel="rest"):
+        """One message through a channel's webhook (rest, or webchat with its own answer shape)."""
+        status, body = request(f"{self.base}/webhooks/{channel}/webhook", {"sender": sender, "message": text})
         assert status == 200, body
         return json.loads(body)
 

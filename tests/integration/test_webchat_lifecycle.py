@@ -29,9 +29,7 @@ def bot(tmp_path_factory):
 
 
 def say(bot, sender, text):
-    status, body = request(f"{bot.base}/webhooks/webchat/webhook", {"sender": sender, "message": text})
-    assert status == 200, body
-    return json.loads(body)
+    return bot.say(sender, text, channel="webchat")
 
 
 def texts(answer):
