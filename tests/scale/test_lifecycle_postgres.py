@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Dict, Sequence, Set
 
 import pytest

@@ -10,9 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from conftest import JWT_SECRET, TOKEN, UNAVAILABLE, request, texts
+from conftest import JWT_SECRET, UNAVAILABLE, request, texts
 
 # A municipality a user names, and the region slot it gives.
 REGION_OF = {"Lund": "skane", "Varberg": "halland", "Enköping": "uppsala", "Värnamo": "jonkoping", "Haninge": "haninge"}
