@@ -197,24 +197,27 @@ class ValidateCaseForm(FormValidationAction):
         return {**turn.slots, "case_answer": "klar" if done else None}
 
 
-class ActionCaseResult(_TurnAction, Action):
+class _EndCase(_TurnAction):
+    """Ends a case check with ``end(slots)`` and empties the form's slot for the next check."""
+
+    end = staticmethod(dialogue.case_result)
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        turn = self.end(_slots(tracker))
+        turn.slots["case_answer"] = None
+        return turn
+
+
+class ActionCaseResult(_EndCase, Action):
     def name(self) -> Text:
         return "action_case_result"
 
-    def turn(self, tracker: Tracker) -> dialogue.Turn:
-        turn = dialogue.case_result(_slots(tracker))
-        turn.slots["case_answer"] = None
-        return turn
 
+class ActionStopCase(_EndCase, Action):
+    end = staticmethod(dialogue.stop_case)
 
-class ActionStopCase(_TurnAction, Action):
     def name(self) -> Text:
         return "action_stop_case"
-
-    def turn(self, tracker: Tracker) -> dialogue.Turn:
-        turn = dialogue.stop_case(_slots(tracker))
-        turn.slots["case_answer"] = None
-        return turn
 
 
 class ActionGuide(_TurnAction, Action):

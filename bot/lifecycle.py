@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,6 +144,20 @@ def _has_events(conn: Connection) -> bool:
     return sa.inspect(conn).has_table(EVENTS.name)
 
 
+@contextmanager
+def _events(engine: Engine, write: bool = False) -> Iterator[Optional[Connection]]:
+    """A connection on the store when it holds Rasa's events table, else None (a store never
+    used: nothing stored, and an SQLite file is not created by looking). ``write``: one
+    transaction, with SQLite's write lock taken at once (``_lock_for_write``)."""
+    if _sqlite_file_missing(engine):
+        yield None
+        return
+    with (engine.begin() if write else engine.connect()) as conn:
+        if write:
+            _lock_for_write(conn)
+        yield conn if _has_events(conn) else None
+
+
 def _lock_for_write(conn: Connection) -> None:
     """SQLite: take the write lock now (BEGIN IMMEDIATE), so that the rows counted and the rows
     deleted are the same, and no turn of the running bot writes in between. pysqlite would
@@ -181,12 +196,11 @@ def _chunks(items: Sequence[str], size: int = BATCH) -> Iterator[Sequence[str]]:
 def _delete_resaved(engine: Engine, sender_ids: Sequence[str], erased_at: float) -> int:
     """The recheck after an erasure: deletes, again and whole, every conversation of
     ``sender_ids`` that holds an event from before ``erased_at``; returns the events deleted."""
-    if not sender_ids or _sqlite_file_missing(engine):
+    if not sender_ids:
         return 0
     events = 0
-    with engine.begin() as conn:
-        _lock_for_write(conn)
-        if not _has_events(conn):
+    with _events(engine, write=True) as conn:
+        if conn is None:
             return 0
         for batch in _chunks(list(sender_ids)):
             resaved = (
@@ -225,11 +239,8 @@ def forget(engine: Engine, sender_id: str, recheck_after: float = 0.0) -> int:
     A conversation the same sender starts after the erasure has only newer events and is kept.
     Timestamps are the bot's clock: the bot's hosts and this one must agree on the time (NTP).
     """
-    if _sqlite_file_missing(engine):
-        return 0
-    with engine.begin() as conn:
-        _lock_for_write(conn)
-        if not _has_events(conn):
+    with _events(engine, write=True) as conn:
+        if conn is None:
             return 0
         deleted = _delete(conn, EVENTS.c.sender_id == sender_id)[1]
         erased_at = time.time()
@@ -256,13 +267,10 @@ def purge(engine: Engine, days: int, now: Optional[float] = None, recheck_after:
     days = _valid_days(days)
     now = time.time() if now is None else float(now)
     cutoff = now - days * SECONDS_PER_DAY
-    if _sqlite_file_missing(engine):
-        return PurgeReport(0, 0, cutoff)
     conversations = events = 0
     purged: List[str] = []
-    with engine.begin() as conn:
-        _lock_for_write(conn)
-        if not _has_events(conn):
+    with _events(engine, write=True) as conn:
+        if conn is None:
             return PurgeReport(0, 0, cutoff)
         stale = (
             sa.select(_INNER.c.sender_id)
@@ -291,14 +299,13 @@ def export(engine: Engine, sender_id: str, now: Optional[float] = None) -> Dict[
     times (UTC). An unknown conversation gives ``events == []``: the caller says so."""
     now = time.time() if now is None else float(now)
     rows: List[Any] = []
-    if not _sqlite_file_missing(engine):
-        with engine.connect() as conn:
-            if _has_events(conn):
-                rows = conn.execute(
-                    sa.select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
-                    .where(EVENTS.c.sender_id == sender_id)
-                    .order_by(EVENTS.c.id)
-                ).all()
+    with _events(engine) as conn:
+        if conn is not None:
+            rows = conn.execute(
+                sa.select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
+                .where(EVENTS.c.sender_id == sender_id)
+                .order_by(EVENTS.c.id)
+            ).all()
     events: List[Dict[str, Any]] = []
     conversation: List[Dict[str, Any]] = []
     for row in rows:
@@ -328,10 +335,8 @@ def export(engine: Engine, sender_id: str, now: Optional[float] = None) -> Dict[
 
 def count(engine: Engine, sender_id: str) -> int:
     """How many events of the conversation ``sender_id`` are stored."""
-    if _sqlite_file_missing(engine):
-        return 0
-    with engine.connect() as conn:
-        if not _has_events(conn):
+    with _events(engine) as conn:
+        if conn is None:
             return 0
         return int(conn.execute(
             sa.select(sa.func.count()).select_from(EVENTS).where(EVENTS.c.sender_id == sender_id)
@@ -340,10 +345,8 @@ def count(engine: Engine, sender_id: str) -> int:
 
 def senders(engine: Engine) -> List[str]:
     """The ids of all stored conversations, sorted."""
-    if _sqlite_file_missing(engine):
-        return []
-    with engine.connect() as conn:
-        if not _has_events(conn):
+    with _events(engine) as conn:
+        if conn is None:
             return []
         return list(conn.execute(
             sa.select(EVENTS.c.sender_id).distinct().order_by(EVENTS.c.sender_id)

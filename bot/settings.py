@@ -32,6 +32,7 @@ Pure Python, no Rasa import. Invalid values raise SettingsError with a Swedish m
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
@@ -42,6 +43,41 @@ RUN_DIR = PROJECT_ROOT / "var" / "run"
 
 class SettingsError(ValueError):
     """A setting with a value the bot cannot use; the message says which and why."""
+
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def read_env_file(path: Path) -> Dict[str, str]:
+    """A file of KEY=VALUE lines (blank lines and # comments allowed), values as written (no
+    quotes removed), as the scaled set-up writes var/scale/env and secrets.env. A line of
+    another shape raises SettingsError naming its number, never its content: a value may be a
+    password. OSError and UnicodeDecodeError are the caller's to report."""
+    values: Dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not _KEY.fullmatch(key):
+            raise SettingsError(f"rad {number}: inte på formen NYCKEL=VÄRDE.")
+        values[key] = value.strip()
+    return values
+
+
+def write_private(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` readable by its owner only (0600), also when the file
+    existed: for files that hold passwords or a conversation."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            fd = -1
+            handle.write(text)
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

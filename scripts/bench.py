@@ -52,7 +52,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -67,7 +66,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import nlu_eval  # noqa: E402  (scripts/nlu_eval.py: the held-out scores)
-from run import child_env, say  # noqa: E402  (scripts/run.py: the launcher's environment and output)
+from run import child_env, free_port, say  # noqa: E402  (scripts/run.py: the launcher's environment, ports, output)
 
 VENV_BIN = Path(sys.executable).parent
 BENCH_DIR = ROOT / "bench"
@@ -133,12 +132,6 @@ TARGETS = {
 
 
 LOOPBACK = {"SANIC_HOST": "127.0.0.1"}  # the servers listen on loopback only
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: List[float], q: float) -> Optional[float]:

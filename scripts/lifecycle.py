@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy.exc  # noqa: E402
 
 from bot import lifecycle  # noqa: E402
-from bot.settings import Settings, SettingsError  # noqa: E402
+from bot.settings import Settings, SettingsError, read_env_file, write_private  # noqa: E402
 
 SCALE_ENV = ROOT / "var" / "scale" / "env"
 DEFAULT_DAYS = 30
@@ -132,20 +131,11 @@ def load_scale_env(path: Path = SCALE_ENV) -> Dict[str, str]:
     if not path.exists():
         raise Failure(f"Den skalade uppsättningens inställningar ({shown}) finns inte – kör make run-scaled först.")
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_env_file(path)
     except (OSError, UnicodeDecodeError) as error:
         raise Failure(f"Kan inte läsa {shown}: {getattr(error, 'strerror', None) or error}.") from None
-    values: Dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise Failure(f"{shown}, rad {number}: inte på formen NYCKEL=VÄRDE.")
-        values[key] = value.strip()   # as written, no quotes removed (like scripts/scaled.py reads it)
-    return values
+    except SettingsError as error:
+        raise Failure(f"{shown}, {error}") from None
 
 
 def _shown_path(path: Path) -> str:
@@ -181,19 +171,6 @@ def _reason(error: Exception, secret: Optional[str]) -> str:
 
 
 # --- the commands --------------------------------------------------------------------------
-
-
-def write_private(path: Path, text: str) -> None:
-    """Writes ``text`` to ``path`` readable by the owner only (0600), also when it existed."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            fd = -1
-            handle.write(text)
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 def run(argv: List[str], environ: Mapping[str, str]) -> int:

@@ -179,6 +179,13 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A port nothing listens on now (for servers started by tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1.0)

@@ -67,8 +67,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot.channels.redis_lock import make_redis_tickets_atomic
 from bot import privacy
+from bot.channels.redis_lock import make_redis_tickets_atomic
+from bot.channels.replies import (  # noqa: F401  (the texts are part of this channel's interface)
+    EMPTY_REPLY, ERROR_REPLY, NO_ANSWER_REPLY, TIMEOUT_REPLY, TRUNCATED_NOTE, UNAVAILABLE_REPLY,
+)
 from bot.privacy import REMINDER, REMINDER_MARK, redact
 
 logger = logging.getLogger(__name__)
@@ -77,19 +80,6 @@ METADATA_KEY = "sipguiden_redacted"
 # Longest message handed to Rasa. A SIP question, even a whole case description, is far
 # shorter; 20 000 characters took ~2 s to parse (character n-grams) and blocked others.
 MAX_CHARS = 2000
-
-EMPTY_REPLY = ("Skriv din fråga om SIP, så svarar jag. Du kan till exempel fråga ”vad är SIP?”, "
-               "”vem ska jag kalla?” eller ”behövs samtycke från båda vårdnadshavarna?”.")
-TRUNCATED_NOTE = ("Ditt meddelande var mycket långt ({length} tecken), så jag har bara läst de första "
-                  "{limit} tecknen. Ställ gärna en fråga i taget.")
-UNAVAILABLE_REPLY = ("Tjänsten är tillfälligt otillgänglig, så jag kan inte svara på din fråga just nu. "
-                     "Försök igen om en liten stund. Det du redan har berättat, till exempel region och "
-                     "uppgifter om ärendet, finns kvar.")
-ERROR_REPLY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
-               "eller ställ frågan på ett annat sätt.")
-NO_ANSWER_REPLY = ("Förlåt, jag har inget svar på det. Skriv din fråga om SIP, till exempel ”vad är SIP?” "
-                   "eller ”vem ska jag kalla?”.")
-TIMEOUT_REPLY = "Förlåt, det tog för lång tid att ta fram svaret. Försök igen om en stund."
 
 # C0/C1 control characters except tab and newline, bidi embeddings/overrides/isolates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -55,7 +55,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import ERROR_REPLY, METADATA_KEY, UNAVAILABLE_REPLY, prepare, store_failure
+from bot.channels.replies import ERROR_REPLY, UNAVAILABLE_REPLY
+from bot.channels.rest import METADATA_KEY, prepare, store_failure
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from run import child_env  # noqa: E402,F401  (the launcher's server environment, for tests that start servers themselves)
+from run import child_env, free_port, port_in_use  # noqa: E402,F401  (the launcher's server environment and ports, for tests that start servers themselves)
 MODEL = ROOT / "models" / "sipguiden.tar.gz"
 TOKEN = "integration-test-token-0123456789"
 JWT_SECRET = "integration-test-jwt-secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url, data=None, method=None, timeout=30, headers=None):
@@ -93,8 +86,7 @@ class Bot:
 
 
 def port_is_free(port):
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+    return not port_in_use("127.0.0.1", port)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import create_engine, text
 
 from conftest import ROOT, request, texts
-from scaled import read_env_file
+from bot.settings import read_env_file
 
 
 def lifecycle(cluster, *arguments):

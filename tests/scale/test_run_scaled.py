@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, UNAVAILABLE, request, texts
-from scaled import free_port
+from run import free_port, port_in_use
 
 
 def processes_mentioning(text):
@@ -82,6 +82,5 @@ def test_run_scaled_prints_restarts_a_dead_replica_and_ctrl_c_stops_everything()
     time.sleep(1)
     assert processes_mentioning(str(base)) == [], "a process of the set-up outlived Ctrl-C"
     for name, port in ports.items():
-        status = subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}"], capture_output=True).returncode
-        assert status != 0, f"{name} ({port}) still listening"
+        assert not port_in_use("127.0.0.1", int(port)), f"{name} ({port}) still listening"
     shutil.rmtree(base, ignore_errors=True)

@@ -10,6 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from bench import proc_cpu_seconds  # scripts/bench.py
 from conftest import JWT_SECRET, UNAVAILABLE, request, texts
 
 # A municipality a user names, and the region slot it gives.
@@ -62,18 +63,11 @@ def test_a_conversation_on_alternating_replicas_keeps_its_region_and_case_facts(
 
 
 def test_nginx_spreads_conversations_over_both_replicas(client, cluster):
-    before = [proc_cpu(s.process.pid) for s in cluster.replicas]
+    before = [proc_cpu_seconds(s.process.pid) for s in cluster.replicas]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: client.say(f"spread-{i}", "vad är SIP?"), range(24)))
-    used = [proc_cpu(s.process.pid) - b for s, b in zip(cluster.replicas, before)]
+    used = [proc_cpu_seconds(s.process.pid) - b for s, b in zip(cluster.replicas, before)]
     assert all(u > 0.2 for u in used), f"CPU seconds per replica: {used}"
-
-
-def proc_cpu(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    import os
-
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- the lock store

@@ -40,3 +40,18 @@ def test_postgresql_and_redis_keep_secrets_out_of_the_file():
 def test_bad_values_get_a_swedish_error(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_env_files_are_read_as_written_and_bad_lines_named_by_number_only(tmp_path):
+    from bot.settings import read_env_file, write_private
+
+    path = tmp_path / "env"
+    write_private(path, "# comment\n\nSIPGUIDEN_DB_PORT=5433\nSIPGUIDEN_DB_PASSWORD= 'a=b' \n")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_env_file(path) == {"SIPGUIDEN_DB_PORT": "5433", "SIPGUIDEN_DB_PASSWORD": "'a=b'"}
+    path.chmod(0o644)
+    write_private(path, "x=1\nhemligt-lösenord\n")
+    assert path.stat().st_mode & 0o777 == 0o600  # also when the file existed
+    with pytest.raises(SettingsError) as error:
+        read_env_file(path)
+    assert "rad 2" in str(error.value) and "hemligt" not in str(error.value)
