@@ -65,7 +65,7 @@ def test_a_conversation_on_alternating_replicas_keeps_its_region_and_case_facts(
 def test_nginx_spreads_conversations_over_both_replicas(client, cluster):
     before = [proc_cpu_seconds(s.process.pid) for s in cluster.replicas]
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: client.say(f"spread-{i}", "vad är SIP?"), range(24)))
+        list(pool.map(lambda i: client.say(f"spread-{i}", "vad är SIP?"), range(48)))
     used = [proc_cpu_seconds(s.process.pid) - b for s, b in zip(cluster.replicas, before)]
     assert all(u > 0.2 for u in used), f"CPU seconds per replica: {used}"
 
