@@ -46,6 +46,11 @@ CLOSING_GROUNDS = {
     "flytt_utanfor_regionen": "den enskilde flyttar utanför regionen",
 }
 SCHOOL_ROLES = ("part", "may_call", "may_participate")
+# How a routine treats SIP at discharge from inpatient care (invitation.lus params.lus):
+# exception - the ongoing-contact requirement does not apply (Haninge 4.3.4 "Undantaget");
+# not_covered - the routine does not apply at discharge, a separate routine does (Halland);
+# primary_care_contact - the vårdcentral/öppenvård appoints a fast vårdkontakt who identifies the need (Uppsala).
+LUS_HANDLING = ("exception", "not_covered", "primary_care_contact")
 
 
 class KnowledgeError(DataFileError):
@@ -105,6 +110,25 @@ class Source(_Strict):
 
 class SourcesFile(_Strict):
     sources: List[Source]
+
+
+# ---------------------------------------------------------------- parameters
+class Parameter(_Strict):
+    id: NonEmpty
+    value: int
+    basis: str
+    description: NonEmpty
+    reference: NonEmpty
+
+    @validator("basis")
+    def _basis(cls, v: str) -> str:
+        if v not in ("law", "sipguiden"):
+            raise ValueError("basis måste vara law eller sipguiden")
+        return v
+
+
+class ParametersFile(_Strict):
+    parameters: List[Parameter]
 
 
 # ---------------------------------------------------------------- topics
@@ -171,11 +195,14 @@ class Params(_Strict):
     months: Optional[int] = None
     months_auto: Optional[int] = None
     years: Optional[int] = None
-    hours: Optional[int] = None
     age: Optional[int] = None
     child_alone: Optional[bool] = None
+    maturity_may_decide: Optional[bool] = None
+    children_only: Optional[bool] = None
+    max_age: Optional[int] = None
     ongoing_only: Optional[bool] = None
-    lus_exception: Optional[bool] = None
+    guardians_choose_care: Optional[bool] = None
+    lus: Optional[str] = None
     school: Optional[str] = None
     grounds: Optional[List[str]] = None
     organisations: Optional[List[str]] = None
@@ -186,6 +213,12 @@ class Params(_Strict):
         for g in v or []:
             if g not in CLOSING_GROUNDS:
                 raise ValueError(f"okänt avslutsskäl {g!r} (kända: {', '.join(CLOSING_GROUNDS)})")
+        return v
+
+    @validator("lus")
+    def _lus(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and v not in LUS_HANDLING:
+            raise ValueError(f"lus måste vara en av {', '.join(LUS_HANDLING)}")
         return v
 
     @validator("school")
@@ -242,12 +275,20 @@ class KnowledgeBase:
         topics: Dict[str, Topic],
         organisations: Dict[str, Organisation],
         rules: Dict[str, Dict[str, Rule]],
+        parameters: Optional[Dict[str, Parameter]] = None,
     ):
         self.sources = sources
         self.groups = groups
         self.topics = topics
         self.organisations = organisations
         self.rules = rules  # region (incl. "national") -> topic -> rule
+        self.parameters = parameters or {}  # knowledge/parameters.yml: id -> Parameter
+
+    def parameter(self, name: str) -> int:
+        try:
+            return self.parameters[name].value
+        except KeyError:
+            raise KeyError(f"okänd parameter {name!r} (knowledge/parameters.yml)") from None
 
     # ------------------------------------------------------------ lookups
     def regions(self) -> List[str]:
@@ -354,6 +395,9 @@ def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[
         topics[t.id] = t
     orgs_path = directory / "organisations.yml"
     organisations = {o.id: o for o in _validate(OrganisationsFile, load_yaml(orgs_path), orgs_path).organisations}
+    params_path = directory / "parameters.yml"
+    parameters = ({p.id: p for p in _validate(ParametersFile, load_yaml(params_path), params_path).parameters}
+                  if params_path.exists() else {})
 
     rules: Dict[str, Dict[str, Rule]] = {}
     rules_dir = directory / "rules"
@@ -382,7 +426,7 @@ def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[
     missing = [t for t in topics if t not in rules.get(NATIONAL, {})]
     if missing and complete:
         raise KnowledgeError(f"{rules_dir / 'national.yml'}: ämnen utan nationell regel: {', '.join(missing)}")
-    return KnowledgeBase(sources, groups, topics, organisations, rules)
+    return KnowledgeBase(sources, groups, topics, organisations, rules, parameters)
 
 
 def _check_rule(rule: Rule, region: str, path: Path, topics, sources, organisations) -> None:

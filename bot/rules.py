@@ -376,7 +376,7 @@ def _org_action(kb: KnowledgeBase, region: Optional[str], kind: str, org_id: str
         return "ta_reda_pa", [kb.answer(region, "invitation.ongoing_contact")]
     if ongoing:
         return "kalla", [kb.answer(region, "invitation.ongoing_contact")]
-    if lus is not None and lus.rule.params.lus_exception:
+    if lus is not None and lus.rule.params.lus == "exception":
         return "kalla", [lus]
     if kind == "socialtjanst":
         return "ansokan_eller_kontakt", [kb.answer(region, "invitation.social_services_no_case")]
