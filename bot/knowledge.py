@@ -202,6 +202,7 @@ class Params(_Strict):
     max_age: Optional[int] = None
     ongoing_only: Optional[bool] = None
     guardians_choose_care: Optional[bool] = None
+    no_duty_without_case: Optional[bool] = None
     lus: Optional[str] = None
     school: Optional[str] = None
     grounds: Optional[List[str]] = None

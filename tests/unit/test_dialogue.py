@@ -115,8 +115,9 @@ def test_deadline_question_with_a_date_gives_concrete_dates():
 
 def test_invitation_check_asks_about_each_organisation():
     turn = dialogue.question("ask_invite", "vem ska vi kalla? barnet har BUP och skolan", [], {"region": "jonkoping"}, TODAY)
-    result, asked, _ = run_case(turn, ["nej"], {"region": "jonkoping"})
-    assert asked == ["ongoing:bup"]  # Jönköpings län: the school is a party, always called
+    result, asked, _ = run_case(turn, ["nej", "ja"], {"region": "jonkoping"})
+    # Jönköpings län: the school is a party, but only those with ongoing insatser are called (audit B4)
+    assert asked == ["ongoing:bup", "ongoing:skola"]
     assert "Källa:" in texts(result) and "Skola" in texts(result)
 
 

@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel, Extra
 
 from bot import rules
+from bot.casecheck import CHECKS
 from bot.knowledge import NATIONAL, REGION_IDS, knowledge
 from bot.yamlio import load_yaml
 
@@ -42,7 +43,9 @@ class Expect(_Strict):
     no_dates: List[str] = []
     organisations: Dict[str, str] = {}
     says: List[str] = []
+    not_says: List[str] = []
     plain_says: List[str] = []
+    plain_not: List[str] = []
     own: List[str] = []       # ask: topics — answered by the region's own rule
     silent: List[str] = []    # ask: topics — the region is silent: national rule, marked fallback
     topics: Dict[str, TopicExpect] = {}  # ask: compare
@@ -68,12 +71,10 @@ def load_scenarios() -> List[tuple]:
 
 
 SCENARIOS = load_scenarios()
-ASKS = {
-    "consent": (rules.consent, rules.ConsentFacts),
-    "invitations": (rules.invitations, rules.InvitationFacts),
-    "closing": (rules.closing, rules.ClosingFacts),
-    "deadlines": (rules.deadlines, rules.DeadlineFacts),
-}
+ASKS = CHECKS  # check name -> (rules-core function, facts model)
+# The legal audit's case-logic findings (../shared/reviews/legal-audit-2026-12.md): each has
+# at least one scenario whose name starts with its id.
+AUDIT_FINDINGS = ("A1", "A3", "A4", "A8", "A9", "B1", "B3", "B4", "B5", "D1", "M2")
 
 
 def asserted_rule_ids(s: Scenario) -> List[str]:
@@ -111,6 +112,7 @@ def test_scenario(scenario: Scenario):
     fn, facts_model = ASKS[scenario.ask]
     decision = fn(kb, scenario.region, facts_model.parse_obj(scenario.facts), today)
     if e.outcome:
+        assert e.outcome in {o.value for o in rules.OUTCOMES[scenario.ask]}, f"okänt utfall {e.outcome!r}"
         assert decision.outcome == e.outcome, decision.professional
     for rid in e.rules:
         assert rid in decision.rule_ids, f"{rid} användes inte; användes: {decision.rule_ids}"
@@ -121,7 +123,7 @@ def test_scenario(scenario: Scenario):
     if e.missing or decision.missing:
         assert sorted(decision.missing) == sorted(e.missing)
     found = {dl.key: dl.date for dl in decision.details.get("deadlines", [])}
-    for key in ("consent_expires", "forfeited_on", "auto_closed_on"):
+    for key in ("consent_valid_until", "forfeited_on", "auto_closed_on"):
         if key in decision.details:
             found.setdefault(key, decision.details[key])
     for key, date in e.dates.items():
@@ -132,10 +134,15 @@ def test_scenario(scenario: Scenario):
         actions = {o.id: o.action for o in decision.details["organisations"]}
         assert {k: actions.get(k) for k in e.organisations} == e.organisations
     text = "\n".join(decision.professional)
+    plain = "\n".join(decision.plain)
     for fragment in e.says:
-        assert fragment in text
+        assert fragment in text, text
+    for fragment in e.not_says:
+        assert fragment not in text, text
     for fragment in e.plain_says:
-        assert fragment in "\n".join(decision.plain)
+        assert fragment in plain, plain
+    for fragment in e.plain_not:
+        assert fragment.lower() not in plain.lower(), plain
     # every decision explains itself in both registers and cites what it used
     assert decision.professional and decision.plain and decision.used
 
@@ -144,6 +151,19 @@ def test_at_least_80_scenarios_across_all_five_regions():
     assert len(SCENARIOS) >= 80
     regions = {s.region for _, s in SCENARIOS if s.region}
     assert set(REGION_IDS) <= regions
+
+
+@pytest.mark.parametrize("finding", AUDIT_FINDINGS)
+def test_every_audit_finding_has_a_scenario(finding):
+    named = [s.name for _, s in SCENARIOS if s.name.startswith(finding + " ")]
+    assert named, f"inget scenario heter {finding} …"
+
+
+def test_every_decision_outcome_has_a_headline():
+    for check, enum in rules.OUTCOMES.items():
+        for outcome in enum:
+            professional, plain = rules.headline(check, outcome)
+            assert professional and plain
 
 
 def test_every_rule_has_a_scenario():
