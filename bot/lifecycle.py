@@ -12,8 +12,12 @@ set-up), so it runs without Rasa and while the bot is running:
 
 - ``forget(engine, sender_id)``  the right to erasure: every event of one conversation;
 - ``purge(engine, days)``        retention: whole conversations whose last event is older than
-                                 ``days`` days (a conversation in use is kept whole);
+                                 ``days`` days, and in a conversation still in use its old
+                                 sessions, whole (see ``purge``);
 - ``export(engine, sender_id)``  the right of access: what is stored, as a JSON-ready dict.
+
+Rasa's events table is the only per-conversation data SIP-guiden stores (there is no feedback
+or other table keyed by the conversation); a new one must be reached by forget and purge too.
 
 Never creates the table: a store that was never used (no file, no table) has nothing to delete
 or export. Every delete is one transaction; on SQLite it takes the write lock up front
@@ -64,15 +68,29 @@ EVENTS = sa.Table(
 # The same table under another name, for subqueries over it inside a DELETE from it.
 _INNER = EVENTS.alias("conversation")
 
+# Rasa's names for a session's start: SessionStarted.type_name, the action that starts a
+# session and the slot that holds the first message's metadata (rasa.shared.core.constants).
+SESSION_STARTED = "session_started"
+ACTION_SESSION_START = "action_session_start"
+SESSION_METADATA_SLOT = "session_started_metadata"
+
 
 @dataclass(frozen=True)
 class PurgeReport:
-    """What one purge deleted: whole conversations, their events, and the cutoff used
-    (unix seconds: conversations whose last event is older than this were deleted)."""
+    """What one purge deleted, and the cutoff used (unix seconds; older than this is old):
+
+    - ``conversations``, ``events``: whole conversations whose last event is older than the
+      cutoff, and their events (with the recheck's re-saved rows);
+    - ``in_use``, ``sessions``, ``session_events``: conversations still in use from which old
+      sessions were deleted, how many sessions (their ``session_started`` events) and events.
+    """
 
     conversations: int
     events: int
     cutoff: float
+    in_use: int = 0
+    sessions: int = 0
+    session_events: int = 0
 
 
 # --- the engine ----------------------------------------------------------------------------
@@ -170,22 +188,97 @@ def _lock_for_write(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _delete(conn: Connection, condition: Any) -> Tuple[int, int]:
-    """Deletes the rows matching ``condition``; returns (conversations, events) deleted.
+def _counts(table: Any) -> List[Any]:
+    """What ``_delete`` counts over rows of ``table``: conversations, events, session starts."""
+    return [
+        sa.func.count(sa.distinct(table.c.sender_id)),
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((table.c.type_name == SESSION_STARTED, 1), else_=0)), 0),
+    ]
+
+
+def _delete(conn: Connection, condition: Any) -> Tuple[int, int, int]:
+    """Deletes the rows matching ``condition``; returns (conversations, events, sessions)
+    deleted, sessions counted as their ``session_started`` events.
 
     PostgreSQL counts what the DELETE itself removed (DELETE … RETURNING in a CTE). On SQLite the
     caller holds the write lock (``_lock_for_write``), so counting first is exact too."""
     if conn.dialect.name == "postgresql":
-        deleted = sa.delete(EVENTS).where(condition).returning(EVENTS.c.sender_id).cte("deleted")
-        conversations, events = conn.execute(
-            sa.select(sa.func.count(sa.distinct(deleted.c.sender_id)), sa.func.count()).select_from(deleted)
-        ).one()
-        return int(conversations), int(events)
-    conversations = conn.execute(
-        sa.select(sa.func.count(sa.distinct(EVENTS.c.sender_id))).where(condition)
-    ).scalar_one()
+        deleted = (sa.delete(EVENTS).where(condition)
+                   .returning(EVENTS.c.sender_id, EVENTS.c.type_name).cte("deleted"))
+        conversations, events, sessions = conn.execute(sa.select(*_counts(deleted)).select_from(deleted)).one()
+        return int(conversations), int(events), int(sessions)
+    conversations, _, sessions = conn.execute(sa.select(*_counts(EVENTS)).where(condition)).one()
     events = conn.execute(sa.delete(EVENTS).where(condition)).rowcount
-    return int(conversations), int(events)
+    return int(conversations), int(events), int(sessions)
+
+
+def _opening(table: Any) -> Any:
+    """The rows Rasa writes just before a ``session_started`` when it starts a session (see
+    ``_old_sessions``): ``action_session_start`` and the message's metadata as a slot."""
+    name = sa.func.coalesce(table.c.action_name, "")  # never NULL: a plain true or false
+    return sa.or_(
+        sa.and_(table.c.type_name == "action", name == ACTION_SESSION_START),
+        sa.and_(table.c.type_name == "slot", name == SESSION_METADATA_SLOT),
+    )
+
+
+def _old_sessions(cutoff: float) -> Any:
+    """The condition on ``EVENTS`` that matches the old sessions of the conversations in use, as
+    ``purge`` describes them.
+
+    How Rasa stores a session (checked against a real turn of the bot): when a session starts,
+    the message's metadata as a SlotSet (``session_started_metadata``), ``action_session_start``,
+    then what Rasa's ActionSessionStart returns: ``session_started``, the carried-over slots as
+    SlotSet events, ``action_listen``. The first two get earlier timestamps than
+    ``session_started``, and Rasa reads a session as "the rows from its ``session_started``'s
+    timestamp on" (SQLTrackerStore._event_query), ordered by id.
+
+    For each conversation: its first row (by id) that is not older than the cutoff, not counting
+    those two opening rows (a young session's opening does not make the session before it
+    young). The last ``session_started`` at or before that row starts the oldest session kept.
+    Deleted are the rows before it and before its opening (the opening rows right before it)
+    that are older than it (lower timestamp) and older than the cutoff (rows without a timestamp
+    count as old). So a session that began long ago and is still in use is kept whole, with its
+    opening; every row Rasa reads as part of a kept session stays; and a conversation with no
+    row younger than the cutoff is not touched here (``purge`` deletes it whole)."""
+    young = (
+        sa.select(_INNER.c.sender_id, sa.func.min(_INNER.c.id).label("first_young"))
+        .where(_INNER.c.timestamp >= cutoff, sa.not_(_opening(_INNER)))
+        .group_by(_INNER.c.sender_id)
+        .subquery("young")
+    )
+    start = EVENTS.alias("start")
+    kept = (
+        sa.select(start.c.sender_id, sa.func.max(start.c.id).label("start_id"))
+        .join(young, sa.and_(start.c.sender_id == young.c.sender_id, start.c.id <= young.c.first_young))
+        .where(start.c.type_name == SESSION_STARTED)
+        .group_by(start.c.sender_id)
+        .subquery("kept")
+    )
+    earlier = EVENTS.alias("earlier")
+    last_old = (  # the last row before the kept session's opening
+        sa.select(earlier.c.sender_id, sa.func.max(earlier.c.id).label("last_old_id"))
+        .join(kept, sa.and_(earlier.c.sender_id == kept.c.sender_id, earlier.c.id < kept.c.start_id))
+        .where(sa.not_(_opening(earlier)))
+        .group_by(earlier.c.sender_id)
+        .subquery("last_old")
+    )
+    boundary = EVENTS.alias("boundary")
+    old = EVENTS.alias("old")
+    rows = (
+        sa.select(old.c.id)
+        .join(last_old, old.c.sender_id == last_old.c.sender_id)
+        .join(kept, kept.c.sender_id == last_old.c.sender_id)
+        .join(boundary, boundary.c.id == kept.c.start_id)
+        .where(
+            old.c.id <= last_old.c.last_old_id,
+            sa.or_(old.c.timestamp.is_(None),
+                   sa.and_(old.c.timestamp < boundary.c.timestamp, old.c.timestamp < cutoff)),
+        )
+        .correlate(None)
+    )
+    return EVENTS.c.id.in_(rows)
 
 
 def _chunks(items: Sequence[str], size: int = BATCH) -> Iterator[Sequence[str]]:
@@ -257,12 +350,24 @@ def _valid_days(days: Any) -> int:
 
 
 def purge(engine: Engine, days: int, now: Optional[float] = None, recheck_after: float = 0.0) -> PurgeReport:
-    """Deletes every conversation whose LAST event is older than ``now - days`` days, whole
-    (a conversation that is still in use keeps its old events too); one transaction.
+    """Retention: deletes what is older than ``now - days`` days, in one transaction.
+
+    - A conversation whose LAST event is older than that is deleted whole.
+    - A conversation still in use loses its old sessions, whole: everything before the first
+      session that is not entirely older than the limit (``_old_sessions``). Rasa starts a new
+      session after ``session_expiration_time`` (domain.yml) without messages and, with
+      ``carry_over_slots_to_new_session``, writes the slots (region, audience …) as SlotSet events
+      right after the new ``session_started``; Rasa itself reads only the latest session when
+      it handles a message. So the kept sessions still give the same slots, and what the bot
+      reads of the conversation is unchanged. A session is never cut: one that began before the
+      limit and is still going on (or ended after it) is kept whole, also when it is the
+      conversation's only session.
 
     ``days`` must be an int from 1 to MAX_DAYS (ValueError, in Swedish, otherwise). ``now`` defaults to the current time.
-    The deleted senders are rechecked after ``recheck_after`` seconds like in ``forget`` (a turn
-    in flight during the purge re-saves the old events; see there); those rows count as events.
+    The deleted whole conversations are rechecked after ``recheck_after`` seconds like in ``forget``
+    (a turn in flight during the purge re-saves the old events; see there); those rows count as
+    events. Old sessions need no recheck: a turn in flight holds only the latest session, which
+    is kept, and Rasa's save counts only that session's rows.
     """
     days = _valid_days(days)
     now = time.time() if now is None else float(now)
@@ -286,11 +391,13 @@ def purge(engine: Engine, days: int, now: Optional[float] = None, recheck_after:
             deleted = _delete(conn, EVENTS.c.sender_id.in_(still_stale))
             conversations += deleted[0]
             events += deleted[1]
+        # What is left is in use: only old sessions go (evaluated at the DELETE itself).
+        in_use, session_events, sessions = _delete(conn, _old_sessions(cutoff))
         purged_at = time.time()
     if recheck_after > 0 and purged:
         time.sleep(recheck_after)
         events += _delete_resaved(engine, purged, purged_at)
-    return PurgeReport(conversations, events, cutoff)
+    return PurgeReport(conversations, events, cutoff, in_use, sessions, session_events)
 
 
 def export(engine: Engine, sender_id: str, now: Optional[float] = None) -> Dict[str, Any]:

@@ -7,8 +7,10 @@
 The store is the one of the SIPGUIDEN_* settings (bot/settings.py: SQLite var/tracker.db by
 default). ``--scaled`` first reads var/scale/env (KEY=VALUE lines written by the scaled launcher,
 ``make run-scaled``) over the environment: the scaled set-up's PostgreSQL. ``purge`` keeps
-SIPGUIDEN_RETENTION_DAYS days (default 30). The work is done by bot/lifecycle.py; forget and
-purge check again after 2 s for a conversation that a turn in flight saved back (see there).
+SIPGUIDEN_RETENTION_DAYS days (default 30): older conversations go whole, and conversations
+still in use lose their old sessions. The work is done by bot/lifecycle.py (see ``purge``
+there); forget and purge check again after 2 s for a conversation that a turn in flight saved
+back.
 
 Exit codes: 0 done (also "nothing was stored" for forget and purge), 1 the store cannot be
 used, or export of an unknown conversation, 2 wrong use (no SENDER, bad --days, bad settings).
@@ -39,7 +41,8 @@ RECHECK_SECONDS = 2.0
 
 USAGE = """\
 Användning:
-  scripts/lifecycle.py [--scaled] purge [--days N]          radera samtal vars senaste händelse är äldre än N dagar
+  scripts/lifecycle.py [--scaled] purge [--days N]          radera samtal vars senaste händelse är äldre än N dagar,
+                                                           och gamla sessioner i samtal som pågår
                                                            (standard: SIPGUIDEN_RETENTION_DAYS, annars 30)
   scripts/lifecycle.py [--scaled] forget SENDER              radera allt som är lagrat om samtalet SENDER
   scripts/lifecycle.py [--scaled] export SENDER [--out FIL]  skriv ut allt som är lagrat om samtalet, som JSON
@@ -170,6 +173,25 @@ def _reason(error: Exception, secret: Optional[str]) -> str:
     return text.rstrip(".")
 
 
+def _sessions(n: int) -> str:
+    return f"{n} gammal session" if n == 1 else f"{n} gamla sessioner"
+
+
+def purge_line(label: str, report: "lifecycle.PurgeReport", days: int) -> str:
+    """The one line that says what a purge deleted: whole conversations, and old sessions of
+    conversations still in use."""
+    done = []
+    if report.conversations or report.events:
+        done.append(f"{report.conversations} samtal med {_events(report.events)} raderades helt")
+    if report.sessions or report.session_events:
+        done.append(f"ur {report.in_use} pågående samtal raderades {_sessions(report.sessions)} "
+                    f"med {_events(report.session_events)}")
+    if not done:
+        return (f"Rensning av {label}: inget samtal och ingen hel session var äldre än {_when(report.cutoff)} "
+                f"(lagringstid {_days(days)}) – inget raderades.")
+    return f"Rensning av {label}: {'; '.join(done)} (äldre än {_when(report.cutoff)}, lagringstid {_days(days)})."
+
+
 # --- the commands --------------------------------------------------------------------------
 
 
@@ -200,12 +222,7 @@ def run(argv: List[str], environ: Mapping[str, str]) -> int:
     try:
         if command == "purge":
             report = lifecycle.purge(engine, days, recheck_after=RECHECK_SECONDS)
-            if report.conversations or report.events:
-                print(f"Rensning av {label}: {report.conversations} samtal med {_events(report.events)} raderades "
-                      f"(senaste händelse före {_when(report.cutoff)}, lagringstid {_days(days)}).")
-            else:
-                print(f"Rensning av {label}: inga samtal med senaste händelse före {_when(report.cutoff)} "
-                      f"(lagringstid {_days(days)}) – inget raderades.")
+            print(purge_line(label, report, days))
             return 0
         sender = args["sender"] or ""
         if command == "forget":

@@ -5,7 +5,8 @@ Rasa's. Uses the fixture ``postgres_url`` (tests/scale/conftest.py): a SQLAlchem
 password included, of a database these tests may write to. Every conversation made here has
 the sender id prefix ``lctest-`` and is deleted afterwards; rows of other tests in the same
 database are part of every before/after comparison and must stay untouched. The data of the
-retention tests lie in 2001, so purging against that time cannot reach anyone else's data.
+retention tests lie in 2001, so purging against that time cannot reach anyone else's data: all
+of it is younger, and of a conversation in use only sessions before a younger one can go.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from bot.settings import PROJECT_ROOT, Settings
 # The same Rasa domain and turns as the SQLite tests, so both stores are tested on equal data.
 sys.path.insert(0, str(PROJECT_ROOT / "tests" / "unit"))
 from test_lifecycle import DOMAIN_YAML  # noqa: E402
+from test_lifecycle import NOW as UNIT_NOW  # noqa: E402
+from test_lifecycle import SESSIONS as UNIT_SESSIONS  # noqa: E402
 from test_lifecycle import conversation_events as unit_conversation_events  # noqa: E402
+from test_lifecycle import sessions_tracker, stored_sessions  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Slot auto-fill:UserWarning"),
@@ -45,7 +49,7 @@ PREFIX = "lctest-"
 # name -> the ages in days of the conversation's turns; the last event is at the last age.
 CONVERSATIONS: Dict[str, Sequence[float]] = {
     "gammal": (45, 40),
-    "aktiv": (60, 0.5),            # old first turn, used yesterday: kept whole
+    "aktiv": (60, 0.5),            # old first turn, used yesterday, one session: kept whole
     "ny": (0.1,),
     "mellan": (10, 8),
     "åäö användare": (35,),
@@ -190,6 +194,69 @@ def test_purge_deletes_exactly_the_idle_conversations_whole(pg, data, days, purg
             assert kept is None
         else:
             assert len(kept.events) == len(events)
+
+
+@pytest.fixture
+def session_data(pg, domain):
+    """The unit tests' conversations of several sessions (SESSIONS, written as Rasa writes a new
+    session, slots carried over), moved to this module's time: name -> (sender id, each stored
+    row's session index, the sessions purge(30) deletes, the number of sessions)."""
+    rasa, engine, _ = pg
+    tag = f"{PREFIX}{uuid.uuid4().hex[:8]}-"
+    shift = NOW - UNIT_NOW
+    saved = {}
+    for name, (sessions, deleted) in UNIT_SESSIONS.items():
+        moved = [(start + shift, [(at + shift, slots) for at, slots in turns]) for start, turns in sessions]
+        conversation, session_of = sessions_tracker(tag + name, moved, domain)
+        asyncio.run(rasa.save(conversation))
+        saved[name] = (tag + name, stored_sessions(conversation, session_of), deleted, len(sessions))
+    yield saved
+    _delete_ours(engine, tag)
+
+
+def ordered_rows(engine, sender: str) -> list:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+            "WHERE sender_id = :s ORDER BY id"), {"s": sender}).all()
+
+
+def test_purge_deletes_the_old_sessions_of_conversations_in_use_and_keeps_their_slots(pg, data, session_data):
+    rasa, engine, _ = pg
+    before = all_rows(engine)
+    gone: Set[tuple] = set()
+    whole, trimmed = set(), set()
+    for name, (sender, layout, deleted, count) in session_data.items():
+        rows = ordered_rows(engine, sender)
+        assert len(rows) == len(layout)
+        gone |= {tuple(row) for row, session in zip(rows, layout) if session in deleted}
+        if deleted == set(range(count)):
+            whole.add(sender)
+        elif deleted:
+            trimmed.add(sender)
+    single = {data[name][0] for name in ("gammal", "åäö användare", "x-y", "före-gränsen")}   # idle > 30 days
+    whole |= single
+    gone |= rows_of(before, single)
+    kept = {sender for sender, *_ in session_data.values()} - whole
+    read_before = {s: [e.as_dict() for e in asyncio.run(rasa.retrieve(s)).events] for s in kept}
+    slots_before = {s: asyncio.run(rasa.retrieve_full_tracker(s)).current_slot_values() for s in kept}
+
+    report = lifecycle.purge(engine, 30, now=NOW)
+
+    assert all_rows(engine) == before - gone                      # every other row untouched
+    assert (report.conversations, report.events) == (len(whole), len(rows_of(before, whole)))
+    assert (report.in_use, report.sessions, report.session_events) == (len(trimmed), 6, len(gone) - report.events)
+    assert all(row[3] < NOW - 30 * DAY for row in gone)
+    for sender in kept:                                           # rebuilt by Rasa's own PostgreSQL store
+        assert [e.as_dict() for e in asyncio.run(rasa.retrieve(sender)).events] == read_before[sender]
+        assert asyncio.run(rasa.retrieve_full_tracker(sender)).current_slot_values() == slots_before[sender]
+    active = session_data["s-aktiv"][0]
+    assert asyncio.run(rasa.retrieve(active)).get_slot("region") == "skane"
+    assert asyncio.run(rasa.retrieve_full_tracker(active)).get_slot("audience") == "staff"
+    assert [row[2] for row in ordered_rows(engine, active)].count("session_started") == 1
+    only = session_data["s-en-lång"]                               # one session, begun 50 days ago, in use
+    assert len(ordered_rows(engine, only[0])) == len(only[1])
+    assert lifecycle.purge(engine, 30, now=NOW) == lifecycle.PurgeReport(0, 0, NOW - 30 * DAY)
 
 
 def test_export(pg, data):

@@ -43,8 +43,16 @@ NOW = 1_780_000_000.0
 DOMAIN_YAML = """
 version: "3.1"
 intents: [greet, ask_sip]
+session_config:
+  session_expiration_time: 480
+  carry_over_slots_to_new_session: true
 slots:
   region:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: custom
+  audience:
     type: text
     influence_conversation: false
     mappings:
@@ -305,6 +313,254 @@ def test_purge_refuses_a_bad_retention_in_swedish(store, days):
     with pytest.raises(ValueError, match="helt antal dagar"):
         lifecycle.purge(engine, days, now=NOW)
     assert all_rows(path) == before
+
+
+# --- purge: the old sessions of a conversation in use ---------------------------------------
+#
+# Conversations of several sessions, written as Rasa's processor writes them when a session
+# starts (MessageProcessor._update_tracker_session, checked against a real turn): the message's
+# metadata as a SlotSet, action_session_start, then what Rasa's own ActionSessionStart returns —
+# session_started, the slots carried over as SlotSet events, action_listen. The first two have
+# earlier timestamps than session_started (Rasa stamps the action's events after the action).
+
+CUTOFF = NOW - 30 * DAY
+
+# sender id -> its sessions: (time of session_started, [(time of a turn, slots the turn sets)]),
+# and the sessions (by index) that purge(30) deletes.
+SESSIONS: Dict[str, tuple] = {
+    # three old sessions, the region changed in the second; the current session began yesterday
+    "s-aktiv": ([
+        (NOW - 60 * DAY, [(NOW - 60 * DAY + 10, {"region": "halland", "audience": "staff"}), (NOW - 60 * DAY + 600, {})]),
+        (NOW - 45 * DAY, [(NOW - 45 * DAY + 10, {"region": "skane"})]),
+        (NOW - 40 * DAY, [(NOW - 40 * DAY + 10, {})]),
+        (NOW - 1 * DAY, [(NOW - 1 * DAY + 10, {}), (NOW - 1 * DAY + 900, {})]),
+    ], {0, 1, 2}),
+    # an old session, then one that began before the limit and went on after it: kept whole
+    "s-pågår": ([
+        (NOW - 70 * DAY, [(NOW - 70 * DAY + 10, {"region": "uppsala", "audience": "guardian"})]),
+        (NOW - 31 * DAY, [(NOW - 31 * DAY + 10, {}), (NOW - 29 * DAY, {}), (NOW - 2 * DAY, {})]),
+    ], {0}),
+    # one session only, begun long ago and still in use: not old as a whole, kept whole
+    "s-en-lång": ([
+        (NOW - 50 * DAY, [(NOW - 50 * DAY + 10, {"region": "jonkoping"}), (NOW - 10 * DAY, {}), (NOW - 0.2 * DAY, {})]),
+    ], set()),
+    # idle: its last event is older than the limit, so it goes whole
+    "s-gammal": ([
+        (NOW - 80 * DAY, [(NOW - 80 * DAY + 10, {"region": "haninge"})]),
+        (NOW - 50 * DAY, [(NOW - 50 * DAY + 10, {})]),
+    ], {0, 1}),
+    # everything young
+    "s-ny": ([
+        (NOW - 5 * DAY, [(NOW - 5 * DAY + 10, {"region": "skane", "audience": "young"})]),
+        (NOW - 1 * DAY, [(NOW - 1 * DAY + 10, {})]),
+    ], set()),
+    # the first session's last event exactly at the limit: not older, kept
+    "s-slut-på-gränsen": ([
+        (NOW - 33 * DAY, [(NOW - 33 * DAY + 10, {"region": "halland"}), (CUTOFF - 2, {})]),
+        (NOW - 3 * DAY, [(NOW - 3 * DAY + 10, {})]),
+    ], set()),
+    # ... 1 ms earlier: that session goes
+    "s-slut-före-gränsen": ([
+        (NOW - 33 * DAY, [(NOW - 33 * DAY + 10, {"region": "halland"}), (CUTOFF - 2.001, {})]),
+        (NOW - 3 * DAY, [(NOW - 3 * DAY + 10, {})]),
+    ], {0}),
+    # the kept session's session_started exactly at the limit
+    "s-start-på-gränsen": ([
+        (NOW - 40 * DAY, [(NOW - 40 * DAY + 10, {"audience": "guardian"})]),
+        (CUTOFF, [(CUTOFF + 10, {"region": "uppsala"})]),
+    ], {0}),
+}
+
+
+def session_turn(at: float, slots: Dict[str, str], number: int) -> list:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    return [
+        UserUttered(f"Fråga {number}", intent={"name": "ask_sip", "confidence": 0.97}, timestamp=at),
+        ActionExecuted("action_answer", timestamp=at + 1),
+        *[SlotSet(name, value, timestamp=at + 1) for name, value in slots.items()],
+        BotUttered(f"Svar {number}", timestamp=at + 2),
+        ActionExecuted("action_listen", timestamp=at + 2),
+    ]
+
+
+def sessions_tracker(sender: str, sessions: Sequence[tuple], domain):
+    """The tracker of a conversation of ``sessions``; each event's ``session`` index is recorded
+    in ``session_of`` (event id -> index) for the checks."""
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    conversation = DialogueStateTracker(sender, domain.slots)
+    session_of: Dict[int, int] = {}
+    number = 0
+    for index, (started, turns) in enumerate(sessions):
+        opening = [SlotSet("session_started_metadata", {"sipguiden_redacted": []}, timestamp=started - 0.002),
+                   ActionExecuted("action_session_start", timestamp=started - 0.001)]
+        for event in opening:
+            conversation.update(event, domain)
+        # Rasa's own action, on the tracker as it is: it decides what is carried over.
+        for event in asyncio.run(ActionSessionStart().run(None, None, conversation, domain)):
+            event.timestamp = started
+            conversation.update(event, domain)
+        for at, slots in turns:
+            number += 1
+            for event in session_turn(at, slots, number):
+                conversation.update(event, domain)
+        for event in conversation.events:
+            session_of.setdefault(id(event), index)
+    return conversation, session_of
+
+
+def stored_sessions(conversation, session_of) -> List[int]:
+    """Each stored row's session index, in the order Rasa stores the events."""
+    return [session_of[id(event)] for event in conversation.events]
+
+
+@pytest.fixture
+def sessions_store(tmp_path, domain):
+    """CONVERSATIONS (single sessions) and SESSIONS, all saved by Rasa's store, one save per
+    conversation (the rows are the same as with one save per turn)."""
+    path = tmp_path / "sessions.db"
+    rasa, saved = build_store(path, domain, NOW, boundary=False)
+    layout = {}
+    for sender, (sessions, _) in SESSIONS.items():
+        conversation, session_of = sessions_tracker(sender, sessions, domain)
+        asyncio.run(rasa.save(conversation))
+        layout[sender] = stored_sessions(conversation, session_of)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    yield path, rasa, saved, layout, engine
+    engine.dispose()
+
+
+def session_rows(path: Path, sender: str) -> List[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+                          "WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+
+
+def expected_gone(path: Path, layout: Dict[str, List[int]]) -> Set[tuple]:
+    """The rows purge(30) must delete, from the sessions' layout: every row of a deleted session
+    (from its opening, the metadata slot and action_session_start, up to the next one's)."""
+    gone: Set[tuple] = set()
+    for sender, (_, deleted) in SESSIONS.items():
+        rows = session_rows(path, sender)
+        assert len(rows) == len(layout[sender])
+        gone |= {row for row, session in zip(rows, layout[sender]) if session in deleted}
+    return gone
+
+
+def test_the_sessions_are_stored_as_rasa_stores_them(sessions_store):
+    path, rasa, _, layout, _ = sessions_store
+    rows = session_rows(path, "s-aktiv")
+    opening = [(row[2], row[5]) for row in rows[:5]]
+    assert opening == [("slot", "session_started_metadata"), ("action", "action_session_start"),
+                       ("session_started", None), ("slot", "session_started_metadata"), ("action", "action_listen")]
+    second = next(i for i, row in enumerate(rows) if row[2] == "session_started" and layout["s-aktiv"][i] == 1)
+    first_user = next(i for i in range(second, len(rows)) if rows[i][2] == "user")
+    carried = [json.loads(row[6]) for row in rows[second + 1:first_user] if row[2] == "slot"]
+    assert [(e["name"], e["value"]) for e in carried if e["name"] != "session_started_metadata"] == \
+        [("region", "halland"), ("audience", "staff")]                  # right after session_started
+    assert rows[second - 1][3] < rows[second][3] and rows[second - 2][3] < rows[second][3]
+    # Rasa reads only the latest session, and finds the carried-over slots there.
+    latest = asyncio.run(rasa.retrieve("s-aktiv"))
+    assert latest.get_slot("region") == "skane" and latest.get_slot("audience") == "staff"
+    assert sum(1 for e in latest.events if e.type_name == "session_started") == 1
+
+
+def test_the_project_carries_slots_over_to_a_new_session():
+    """The retention relies on it: the kept session holds the region and the audience."""
+    from rasa.shared.core.domain import Domain
+
+    config = Domain.load(str(PROJECT_ROOT / "domain.yml")).session_config
+    assert config.carry_over_slots is True
+    assert config.session_expiration_time > 0   # sessions end: an active conversation's old sessions can go
+
+
+def test_purge_deletes_the_old_sessions_of_conversations_in_use_and_keeps_their_slots(sessions_store):
+    path, rasa, saved, layout, engine = sessions_store
+    before = all_rows(path)
+    senders = set(saved) | set(SESSIONS)
+    tracker_before = {s: asyncio.run(rasa.retrieve(s)) for s in senders}
+    full_before = {s: asyncio.run(rasa.retrieve_full_tracker(s)) for s in senders}
+    gone = expected_gone(path, layout)
+    whole = {s for s, (sessions, deleted) in SESSIONS.items() if deleted == set(range(len(sessions)))}
+    trimmed = {s for s, (_, deleted) in SESSIONS.items() if deleted and s not in whole}
+    whole |= {"a-gammal", "e-åäö användare", "x-y"}             # the single-session conversations idle > 30 days
+    gone |= rows_of(before, {"a-gammal", "e-åäö användare", "x-y"})
+
+    report = lifecycle.purge(engine, 30, now=NOW)
+
+    after = all_rows(path)
+    assert after == before - gone                                   # exactly these rows, every other one untouched
+    assert report.conversations == len(whole) and report.events == len(rows_of(before, whole))
+    assert report.in_use == len(trimmed) == 4
+    assert report.sessions == sum(len(SESSIONS[s][1]) for s in trimmed) == 6
+    assert report.session_events == len(gone) - report.events
+    assert all(row[3] < CUTOFF for row in gone)                     # nothing younger than the limit went
+    for sender in senders - whole:
+        # What Rasa reads when it handles the next message is the same, event for event...
+        now_read = asyncio.run(rasa.retrieve(sender))
+        assert [e.as_dict() for e in now_read.events] == [e.as_dict() for e in tracker_before[sender].events]
+        # ...and so are the slots of the whole stored conversation, rebuilt by Rasa.
+        full = asyncio.run(rasa.retrieve_full_tracker(sender))
+        assert full.current_slot_values() == full_before[sender].current_slot_values()
+    for sender in whole:
+        assert asyncio.run(rasa.retrieve(sender)) is None
+    assert asyncio.run(rasa.retrieve("s-aktiv")).get_slot("region") == "skane"
+    assert asyncio.run(rasa.retrieve_full_tracker("s-aktiv")).get_slot("audience") == "staff"
+    assert asyncio.run(rasa.retrieve_full_tracker("s-pågår")).get_slot("region") == "uppsala"
+    assert asyncio.run(rasa.retrieve_full_tracker("s-start-på-gränsen")).get_slot("audience") == "guardian"
+    remaining = session_rows(path, "s-aktiv")                     # the current session, with its opening
+    assert [(r[2], r[5]) for r in remaining[:3]] == [("slot", "session_started_metadata"),
+                                                     ("action", "action_session_start"), ("session_started", None)]
+    assert remaining[2][3] == NOW - DAY and [r[2] for r in remaining].count("session_started") == 1
+
+
+def test_a_session_begun_before_the_limit_and_still_in_use_is_kept_whole(sessions_store):
+    path, _, _, layout, engine = sessions_store
+    lifecycle.purge(engine, 30, now=NOW)
+    rows = session_rows(path, "s-pågår")
+    assert [row[2] for row in rows[:3]] == ["slot", "action", "session_started"]   # with its opening
+    assert rows[2][3] == NOW - 31 * DAY                                           # older than the limit, kept
+    assert len(rows) == layout["s-pågår"].count(1)                                # the whole session
+    one = session_rows(path, "s-en-lång")
+    assert len(one) == len(layout["s-en-lång"])                               # the only session: untouched
+    assert min(row[3] for row in one) < NOW - 49 * DAY
+
+
+def test_purge_of_sessions_again_finds_nothing(sessions_store):
+    path, _, _, _, engine = sessions_store
+    first = lifecycle.purge(engine, 30, now=NOW)
+    assert first.sessions > 0
+    before = all_rows(path)
+    assert lifecycle.purge(engine, 30, now=NOW) == lifecycle.PurgeReport(0, 0, CUTOFF)
+    assert all_rows(path) == before
+
+
+def test_a_longer_retention_keeps_more_sessions(sessions_store):
+    path, rasa, _, _, engine = sessions_store
+    report = lifecycle.purge(engine, 42, now=NOW)                 # only s-aktiv's first two sessions are older
+    assert (report.in_use, report.sessions) == (2, 3)             # and s-pågår's first (70 days)
+    starts = [row[3] for row in session_rows(path, "s-aktiv") if row[2] == "session_started"]
+    assert starts == [NOW - 40 * DAY, NOW - DAY]
+    assert asyncio.run(rasa.retrieve("s-aktiv")).get_slot("region") == "skane"
+
+
+def test_a_turn_in_flight_during_the_session_purge_is_saved_once(sessions_store, domain):
+    """Rasa's save() appends "the tracker's events after as many as the latest session holds":
+    the latest session is kept whole, so a turn that loaded it before the purge and saves after
+    adds just its new event, and nothing deleted comes back."""
+    path, rasa, _, _, engine = sessions_store
+    loaded = _inflight_turn(rasa, "s-aktiv")
+    report = lifecycle.purge(engine, 30, now=NOW, recheck_after=0.01)
+    assert report.sessions == 6
+    count = lifecycle.count(engine, "s-aktiv")
+    _finish_turn(rasa, loaded, domain)
+    assert lifecycle.count(engine, "s-aktiv") == count + 1
+    stored = asyncio.run(rasa.retrieve("s-aktiv"))
+    assert [e.as_dict() for e in stored.events] == [e.as_dict() for e in loaded.events]
+    assert stored.get_slot("region") == "skane"
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -641,6 +897,32 @@ def test_cli_purge(live, args, extra_env, purged):
         assert f"{len(purged)} samtal med {len(rows_of(before, purged))} händelser raderades" in out
     else:
         assert "inget raderades" in out
+
+
+def test_cli_purge_reports_the_old_sessions_of_conversations_in_use(live, domain):
+    path, rasa, _ = live
+    now = time.time()
+    sessions = [(now - 60 * DAY, [(now - 60 * DAY + 10, {"region": "halland", "audience": "staff"})]),
+                (now - 45 * DAY, [(now - 45 * DAY + 10, {})]),
+                (now - DAY, [(now - DAY + 10, {})])]
+    conversation, session_of = sessions_tracker("pågående", sessions, domain)
+    asyncio.run(rasa.save(conversation))
+    layout = stored_sessions(conversation, session_of)
+    before = all_rows(path)
+    old = {row for row, session in zip(sorted(rows_of(before, {"pågående"})), layout) if session < 2}
+
+    result = cli(["purge"], cli_env(path))
+
+    assert result.returncode == 0, result.stderr
+    whole = {"a-gammal", "e-åäö användare", "x-y"}
+    assert all_rows(path) == before - rows_of(before, whole) - old
+    out = result.stdout.strip()
+    assert out.startswith(f"Rensning av SQLite ({path}): 3 samtal med {len(rows_of(before, whole))} händelser raderades helt; "
+                          f"ur 1 pågående samtal raderades 2 gamla sessioner med {len(old)} händelser (äldre än ")
+    assert out.endswith(", lagringstid 30 dagar).")
+    assert len(out.splitlines()) == 1
+    assert asyncio.run(rasa.retrieve("pågående")).get_slot("region") == "halland"
+    assert_clean(result)
 
 
 def test_cli_export_to_stdout(live):
