@@ -16,12 +16,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import dialogue, region_flow
+from bot import dialogue, region_flow, understand
 from bot.places import directory
 
 logger = logging.getLogger(__name__)
 
-SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step")
+SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step", "offered")
 SORRY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
          "eller ställ frågan på ett annat sätt.")
 
@@ -46,7 +46,17 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
 
 
 def _intent(tracker: Tracker) -> str:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    latest = (tracker.latest_message or {}).get("intent") or {}
+    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or latest.get("name") or ""
+
+
+def _reading(tracker: Tracker) -> understand.Reading:
+    """Everything the latest message says (bot.understand), with Rasa's reading of it."""
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    segments = (latest.get("metadata") or {}).get("sipguiden_segments") or []
+    return understand.read(_text(tracker), intent.get("name") or "", intent.get("confidence") or 0.0,
+                           latest.get("intent_ranking") or [], segments, _entities(tracker), directory())
 
 
 def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Text, Any]]:
@@ -56,7 +66,10 @@ def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Te
         # conversation tests check them). Messages without rules carry no extra payload.
         custom = {"sipguiden": {"rules": m.rules, "region": m.region}} if m.rules else None
         dispatcher.utter_message(text=m.text, buttons=buttons or None, json_message=custom)
-    return [SlotSet(name, value) for name, value in turn.slots.items()]
+    # The buttons offered last, so that "ja", "2" or "hoppa över" can answer them.
+    offered = next(([[title, payload] for title, payload in m.buttons] for m in reversed(turn.messages) if m.buttons), None)
+    slots = {"offered": offered, **turn.slots} if turn.messages else dict(turn.slots)
+    return [SlotSet(name, value) for name, value in slots.items()]
 
 
 class _TurnAction:
@@ -87,6 +100,9 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        reading = _reading(tracker)
+        if reading.question is not None or reading.asks:  # "Hej! Jag jobbar i Lund, vem ska jag kalla?"
+            return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.greeting_with_place(_text(tracker), _entities(tracker), tracker.get_slot("region"),
                                                   tracker.get_slot("municipality"), directory())
         _utterances(dispatcher, outcome.utterances)
@@ -101,6 +117,9 @@ class ActionSetRegion(Action):
         return "action_set_region"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        reading = _reading(tracker)
+        if dialogue.more_than_a_place(reading):  # a question, a case, or a place that is part of a case
+            return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.set_region(_text(tracker), _entities(tracker), directory())
         _utterances(dispatcher, outcome.utterances)
         events = [SlotSet(name, value) for name, value in outcome.slots.items()]
@@ -131,22 +150,17 @@ class ActionChangeRegion(ActionSetRegion):
         return super().run(dispatcher, tracker, domain)
 
 
-class ActionFallback(Action):
-    """Low NLU confidence. A message that names a place still sets the region."""
+class ActionFallback(_TurnAction, Action):
+    """A message no single intent settles (low confidence, out of scope, a short answer, or a
+    place with more in it): bot.understand reads all of it and bot.dialogue.free_message
+    answers the question, starts the check, asks one clarifying question, or says honestly
+    that it finds nothing on it."""
 
     def name(self) -> Text:
         return "action_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        text = _text(tracker)
-        reminder = dialogue.privacy_only(text, _slots(tracker))
-        events = _send(dispatcher, reminder)
-        outcome = region_flow.set_region(text, _entities(tracker), directory())
-        if outcome.place is not None:
-            _utterances(dispatcher, outcome.utterances)
-            return events + [SlotSet(name, value) for name, value in outcome.slots.items()]
-        dispatcher.utter_message(response="utter_default")
-        return events
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return dialogue.free_message(_reading(tracker), _entities(tracker), _slots(tracker))
 
 
 class ActionAnswerQuestion(_TurnAction, Action):
@@ -214,10 +228,13 @@ class ActionCaseResult(_EndCase, Action):
 
 
 class ActionStopCase(_EndCase, Action):
-    end = staticmethod(dialogue.stop_case)
-
     def name(self) -> Text:
         return "action_stop_case"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        turn = dialogue.stop_case(_slots(tracker), _text(tracker))
+        turn.slots["case_answer"] = None
+        return turn
 
 
 class ActionGuide(_TurnAction, Action):
@@ -256,4 +273,7 @@ class ActionSetAudience(_TurnAction, Action):
         return "action_set_audience"
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
+        reading = _reading(tracker)
+        if reading.question is not None or (reading.asks and reading.candidates):
+            return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
         return dialogue.set_audience(_text(tracker), _entity(tracker, "role"), _slots(tracker))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from bot import audience as audiences
-from bot import casecheck, comparison, guide
+from bot import casecheck, comparison, guide, understand
 from bot import facts as factlib
 from bot.answers import answer_topics, questions
 from bot.knowledge import REGION_IDS, KnowledgeBase, knowledge
@@ -117,10 +117,14 @@ def _audience(turn: Turn, slots: Mapping[str, Any]) -> Optional[str]:
 
 def _region_from_message(turn: Turn, text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
                          places: Directory) -> Optional[str]:
-    """A place named in the message changes the region (said briefly); else the slot's region.
-    Words like "annan region" in a question describe the case ("flyttar till en annan
-    region"), so only a named municipality or county changes the region here."""
-    place, _ = place_from_message(text, entities, places)
+    """The user's own place named in the message changes the region (said briefly); else the
+    slot's region. A place that is part of the case ("pojken bodde tidigare i Göteborg",
+    "flyttar till Malmö") never does (bot.understand.places_in), nor do words like "annan
+    region" in a question: only a named municipality or county changes the region here."""
+    if any(e.get("entity") == "region" for e in entities):
+        place, _ = place_from_message(text, entities, places)
+    else:
+        place = understand.places_in(text, places)[0]
     if place is not None and not place.has_routine and not (place.municipality or place.county):
         place = None
     if place is not None and place.region != slots.get("region"):
@@ -159,7 +163,16 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
         return ask_region(turn, intent)
     turn.slots["pending"] = None
     kb = knowledge()
-    known = factlib.from_text(text or "", _today(today)) if q.check else {}
+    known = factlib.from_text(text or "", _today(today))
+    if known and set(known) <= _DATE_KEYS:
+        # A question with dates and nothing else of a case: compute the dates at once
+        # (consent expiry, latest meeting, send-by, follow-up, forfeiture) where the routine
+        # gives the numbers; otherwise the topic's answer says what the routine says.
+        dated = casecheck.new_state("deadlines", _dated(known, q.check))
+        if casecheck.decide(kb, region, dated, _today(today)).details.get("deadlines"):
+            return _start_check(turn, kb, region, dated, slots, today)
+    if not q.check:
+        known = {}
     state = casecheck.new_state(q.check, known) if q.check else None
     starts_check = bool(state) and _describes_case(known, text, _audience(turn, slots))
     if state is not None and starts_check:
@@ -167,6 +180,16 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     reply = answer_topics(kb, region, q.topics, _audience(turn, slots))
     buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
     return turn.say(reply.text, buttons, reply.answers, region or "annan")
+
+
+def _dated(known: Mapping[str, Any], check: Optional[str]) -> Dict[str, Any]:
+    """A date whose kind the message did not say is the question's main date."""
+    if "date" not in known:
+        return dict(known)
+    main = {"consent": "consent_date", "closing": "last_follow_up"}.get(check or "", "need_identified")
+    out = {k: v for k, v in known.items() if k != "date"}
+    out.setdefault(main, known["date"])
+    return out
 
 
 def pending_after_region(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
@@ -296,9 +319,12 @@ def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[st
     return turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
 
 
-def stop_case(slots: Optional[Mapping[str, Any]] = None) -> Turn:
+def stop_case(slots: Optional[Mapping[str, Any]] = None, text: str = "") -> Turn:
     turn = Turn(slots={"case": None, "case_start": False})
     if slots is not None and not slots.get("case"):
+        answer = understand.short_answer(text)
+        if answer and slots.get("offered"):  # "hoppa över" / "nej" to the bot's own buttons
+            return _merge(turn, follow_offer(answer, slots["offered"], slots))
         return turn.say("Det finns ingen pågående bedömning att avbryta. Ställ gärna en fråga.", MAIN_BUTTONS)
     return turn.say("Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
 
@@ -446,3 +472,144 @@ def set_audience(text: str, role: Optional[str], slots: Mapping[str, Any]) -> Tu
     if region is None:
         return turn.say(_AUDIENCE_SAID[found] + " " + ASK_REGION, REGION_BUTTONS)
     return turn.say(_AUDIENCE_SAID[found] + " Vad vill du veta om SIP?", MAIN_BUTTONS)
+
+
+# ----------------------------------------------------------------------------- free messages
+# What the bot says when it has read a whole message and no single intent settled it
+# (bot.understand): the region and role it said, a question, a case, a short answer to the
+# bot's own question, a question about SIP that no rule answers, or something else.
+NOT_FOUND = ("Jag hittar inget i rutinen för {region} som svarar på just det. Rutinen tar upp bland annat samtycke, "
+             "vem som kallas, mötet, planen, uppföljning och avslut. Fråga gärna er SIP-samordnare eller den som "
+             "ansvarar för rutinen ({issuer}).")
+NOT_FOUND_NATIONAL = ("Jag hittar inget i lagen eller rutinerna jag känner till som svarar på just det. Fråga gärna "
+                      "er SIP-samordnare i kommunen eller regionen.")
+NEARBY = "Det här kan ligga nära din fråga:"
+CLARIFY = "Menar du något av det här?"
+OFF_TOPIC = ("Det kan jag tyvärr inte svara på. Jag svarar på frågor om SIP – samordnad individuell plan: "
+             "vad SIP är, samtycke, vem som kallas, mötet, uppföljning och avslut.")
+WHAT_NEXT = "Vad vill du veta om SIP?"
+NOTHING_TO_ANSWER = "Okej. Vad vill du veta om SIP?"
+SKIP_REGION = ("Då svarar jag utifrån lagen och det som rutinerna har gemensamt. Säg gärna vilken kommun det gäller, "
+               "så blir svaret mer exakt.")
+
+
+def _topic_question(intent: str) -> str:
+    """A question intent as a button title: its first topic's question (knowledge/topics.yml)."""
+    q = questions()[intent]
+    return knowledge().topics[q.topics[0]].question
+
+
+def _merge(turn: Turn, inner: Turn) -> Turn:
+    turn.messages.extend(inner.messages)
+    turn.slots.update(inner.slots)
+    return turn
+
+
+def more_than_a_place(reading: understand.Reading) -> bool:
+    """A message that says more than where the user is: a question, a case, or a place that
+    belongs to a case. Anything less is the region flow's (bot.region_flow)."""
+    case = set(reading.facts) - {"organisations"} or len(reading.facts.get("organisations", [])) > 1
+    return bool(reading.asks or reading.question or case or reading.case_places)
+
+
+def only_a_place(reading: understand.Reading) -> bool:
+    """A message that says where the user is and nothing else."""
+    return (reading.place is not None or bool(reading.competing)) and not more_than_a_place(reading)
+
+
+def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots: Mapping[str, Any],
+                 today: Optional[dt.date] = None, places: Optional[Directory] = None) -> Turn:
+    """Everything a message said, in order: a short answer to the bot's own buttons; the user's
+    own place and role; a question waiting for the region; the question; a case; or an honest
+    "I find nothing on that" with the nearest topics as buttons."""
+    places = places or directory()
+    turn = Turn(slots={"case_start": False})
+    _common(turn, reading.text, slots)
+    offered = slots.get("offered") or []
+    if reading.short_answer and offered:
+        return _merge(turn, follow_offer(reading.short_answer, offered, slots, today))
+    if reading.competing:
+        names = ", ".join(places.label(p) for p in reading.competing)
+        return turn.say(f"Du nämner platser i olika regioner ({names}). Vilken kommun gäller det?", REGION_BUTTONS)
+    had_region = slots.get("region")
+    region = _region_from_message(turn, reading.text, entities, slots, places)
+    now = {**slots, **turn.slots}
+    if region is not None and region != had_region and slots.get("pending"):
+        return _merge(turn, pending_after_region(now, today))
+    if reading.question is not None:
+        return _merge(turn, question(reading.question, reading.text, [], {**now, "region": region}, today, places))
+    check = _guess_check(reading.text, reading.facts) if _describes_case(reading.facts, reading.text, None) else None
+    if check is not None:
+        if region is None:
+            turn.slots["pending_text"] = reading.text
+            return ask_region(turn, f"check:{check}")
+        return _start_check(turn, knowledge(), region, casecheck.new_state(check, reading.facts), now, today)
+    if region is not None and region != had_region and not reading.asks:
+        return turn.say(WHAT_NEXT, MAIN_BUTTONS)
+    if reading.about_sip or reading.candidates:
+        return _not_found(turn, region, reading.candidates)
+    if turn.messages and not reading.asks:  # a role or the privacy reminder: nothing more was asked
+        return turn.say(WHAT_NEXT, MAIN_BUTTONS)
+    return turn.say(OFF_TOPIC, MAIN_BUTTONS)
+
+
+def _not_found(turn: Turn, region: Optional[str], candidates: List[str]) -> Turn:
+    kb = knowledge()
+    if region in REGION_IDS:
+        source = next((s for s in kb.sources.values() if s.region == region), None)
+        text = NOT_FOUND.format(region=region_label(kb, region), issuer=source.issuer.split(",")[0] if source else "")
+    else:
+        text = NOT_FOUND_NATIONAL
+    buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
+    if buttons:
+        text += "\n" + NEARBY
+    return turn.say(text, buttons or MAIN_BUTTONS)
+
+
+def clarify(candidates: List[str]) -> Turn:
+    """One clarifying question with the most likely topics as buttons."""
+    return Turn(slots={"case_start": False}).say(CLARIFY, [(_topic_question(i), f"/{i}") for i in candidates[:3]])
+
+
+_PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
+
+
+def follow_offer(answer: str, offered: List[List[str]], slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+    """A short answer ("ja", "nej", "2", "hoppa över") to the buttons the bot offered last:
+    the number picks that button; "ja" the first; "nej" lets the user ask something else;
+    "hoppa över" to the region question answers from the national baseline."""
+    import json
+
+    payloads = [p for _, p in offered]
+    if answer == "no":
+        return Turn(slots={"offered": None}).say(NOTHING_TO_ANSWER, MAIN_BUTTONS)
+    if answer == "skip":
+        if slots.get("pending") and any(p.startswith("/inform_region") for p in payloads):
+            turn = Turn(slots={"region": "annan", "municipality": None}).say(SKIP_REGION)
+            return _merge(turn, pending_after_region({**slots, "region": "annan"}, today))
+        return Turn(slots={"offered": None}).say(NOTHING_TO_ANSWER, MAIN_BUTTONS)
+    index = 0 if answer == "yes" else int(answer) - 1
+    if not 0 <= index < len(payloads):
+        return Turn().say(f"Välj ett av alternativen 1–{len(payloads)}, eller skriv din fråga.", [tuple(b) for b in offered])
+    m = _PAYLOAD.match(payloads[index])
+    if m is None:  # a button that sends text
+        return Turn().say(f"Du valde: {offered[index][0]}.")
+    name, raw = m.group(1), m.group(2)
+    values = json.loads(raw) if raw else {}
+    if name == "inform_region":
+        region = values.get("region")
+        turn = Turn(slots={"region": region, "municipality": None})
+        turn.say(f"Jag svarar utifrån rutinen i {region_label(knowledge(), region)}." if region in REGION_IDS else
+                 "Då svarar jag utifrån lagen och det som rutinerna har gemensamt.")
+        if slots.get("pending"):
+            return _merge(turn, pending_after_region({**slots, "region": region}, today))
+        return turn.say(WHAT_NEXT, MAIN_BUTTONS)
+    if name in questions():
+        return question(name, "", [], slots, today)
+    if name == "check_case":
+        return start_check(values.get("check"), "", [], slots, today)
+    if name.startswith("guide_"):
+        return guide_turn(name.split("_", 1)[1], slots, today=today)
+    if name == "compare_regions":
+        return compare_subject(values.get("subject", ""), slots)
+    return Turn().say(WHAT_NEXT, MAIN_BUTTONS)

@@ -55,6 +55,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.segments import with_segments
 from bot.channels.replies import ERROR_REPLY, UNAVAILABLE_REPLY
 from bot.channels.rest import METADATA_KEY, prepare, store_failure
 
@@ -305,6 +306,7 @@ class TeamsInput(BotFrameworkInput):
                 if not cleaned.text:
                     return response.text("success")
                 metadata = self.add_attachments_to_metadata(activity, {METADATA_KEY: list(cleaned.kinds)})
+                metadata = await with_segments(request, cleaned.text, metadata)
                 out = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
                                   activity["recipient"], activity["serviceUrl"], token_url=self.token_url)
                 await on_new_message(UserMessage(text=cleaned.text, output_channel=out,

@@ -93,13 +93,20 @@ def test_places_in_two_regions_ask_which_one():
 def test_fallback_still_understands_a_place():
     messages, events = run(ActionFallback(), tracker("eh, Kungsbacka typ", intent="nlu_fallback"))
     assert SlotSet("region", "halland") in events
-    assert responses(messages) == ["utter_region_set"]
+    assert "rutinen i Halland" in messages[0]["text"]
 
 
-def test_fallback_without_place_says_it_did_not_understand():
+def test_fallback_without_place_or_question_says_what_the_bot_can_help_with():
     messages, events = run(ActionFallback(), tracker("asdkjh qwe", intent="nlu_fallback", region="skane"))
-    assert responses(messages) == ["utter_default"]
-    assert events == []
+    text = " ".join(m["text"] for m in messages)
+    assert "frågor om SIP" in text and "förstod inte" not in text
+    assert "region" not in slot_events(events)  # the remembered region is not lost
+
+
+def test_a_place_with_a_question_answers_the_question_in_the_new_region():
+    messages, events = run(ActionSetRegion(), tracker("Jag är kurator i Laholm. Vem ska jag kalla till SIP?"))
+    assert slot_events(events)["region"] == "halland"
+    assert any("halland.invitation.who" in (m.get("custom") or {}).get("sipguiden", {}).get("rules", []) for m in messages)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x07", "😀" * 50, "<img src=x onerror=alert(1)>", "x" * 20000])

@@ -1,0 +1,177 @@
+"""Reading a whole message before deciding what to do with it.
+
+Rasa gives one intent for a message. People write several things at once: where they work,
+who they are and what they ask ("Jag är mamma i Malmö. Skolan vill ha SIP. Vad händer nu?"),
+or a case in their own words. ``read`` collects everything the message says:
+
+- the user's **own place** (where they work or live, a bare place name, "byt till …") apart
+  from places that are part of a case ("pojken bodde tidigare i Göteborg", "flyttar till …"),
+  which never change the user's region;
+- the **role** (bot.audience);
+- the **facts of a case** (bot.facts: age, guardians, who consents, organisations and whether
+  each has contact, dates, reasons to close);
+- the **question**: the best question intent of knowledge/questions.yml, from Rasa's intent
+  for the message, Rasa's intent for each sentence (the channel parses the sentences of a
+  message with several, ``segments``), Rasa's ranking, and the knowledge-base retrieval
+  (bot.retrieval) as a second opinion;
+- whether the message is **about SIP** at all, and whether it is a **short answer** to the
+  bot's own question ("ja", "nej", "2", "hoppa över").
+
+Pure Python: no Rasa import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from bot import audience as audiences
+from bot import facts as factlib
+from bot import retrieval
+from bot.answers import questions
+from bot.places import Directory, Place
+
+# A clause with one of these says where the *case* is or was, not where the user is.
+_CASE_PLACE = re.compile(
+    r"(?i)(?<![\wåäö])(bodde|bott|bor\s+hos\s+(?:sin|sina|pappa\w*|mamma\w*|mor\w*|far\w*|släkt\w*)|flytta\w*|"
+    r"kommer\s+från|kom\s+från|kommit\s+från|tidigare|förut|"
+    r"placera\w*|vistas|familjehem\w*|hvb|född|inflytta\w*|utflytta\w*|tillbaka\s+till|semester|"
+    r"pappan\s+bor|mamman\s+bor|pappa\s+bor|mamma\s+bor|andra\s+föräldern)(?![\wåäö])")
+_CLAUSES = re.compile(r"[.!?;:,–—\n]+|\s(?:men|samt|fast|och)\s", re.I)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# Words that make a sentence a question or a request for help.
+_QUESTION_WORDS = re.compile(
+    r"(?i)(\?|(?<![\wåäö])(vad|vem|vilka|vilken|vilket|hur|när|var|varför|måste|behöver|behövs|kan|får|ska|"
+    r"gäller|räcker|finns|stämmer|undrar|fråga|hjälp|berätta|förklara|what|who|how|when|can|must|should|do|does|is)"
+    r"(?![\wåäö]))")
+# Words that show a message is about SIP, even when no rule answers it.
+_SIP_WORDS = re.compile(
+    r"(?i)(?<![\wåäö])(sip\w*|samordnad\s+individuell|samordnade?\s+individuell\w*|sip-möte\w*|mötet|möte|planen|"
+    r"kallelse\w*|samordning\w*|samverkan|vårdplan)(?![\wåäö])")
+_SHORT_ANSWERS = [
+    ("yes", re.compile(r"(?i)^\s*(ja|japp|jajamen|jo|ja\s+tack|gärna|absolut|okej|ok|visst|yes|precis|stämmer)\s*[.!]*\s*$")),
+    ("no", re.compile(r"(?i)^\s*(nej|nä|nej\s+tack|nix|no|inte\s+nu|icke)\s*[.!]*\s*$")),
+    ("skip", re.compile(r"(?i)^\s*(hoppa\s+över|hoppa\s+over|skippa|vet\s+(inte|ej)|ingen\s+aning|osäker|oklart)\s*[.!]*\s*$")),
+]
+_ORDINALS = {"första": 1, "forsta": 1, "andra": 2, "tredje": 3, "fjärde": 4, "fjarde": 4, "femte": 5, "sjätte": 6, "sjatte": 6}
+_NUMBER_ANSWER = re.compile(r"(?i)^\s*(?:nummer\s+|nr\.?\s*|alternativ\s+|den\s+|det\s+)?(\d{1,2}|"
+                            + "|".join(_ORDINALS) + r")\s*[.):!]*\s*$")
+
+# Question intents need at least this much confidence to be taken from Rasa's ranking or a
+# sentence's parse; the retrieval needs this score (its scale is cosine similarity).
+SEGMENT_CONFIDENCE = 0.5
+RANKING_CONFIDENCE = 0.25
+RETRIEVAL_SCORE = 0.45
+CLARIFY_SCORE = 0.25
+
+
+@dataclass
+class Reading:
+    text: str
+    intent: str = ""
+    confidence: float = 0.0
+    place: Optional[Place] = None                       # the user's own place
+    competing: List[Place] = field(default_factory=list)  # own places in several regions
+    case_places: List[Place] = field(default_factory=list)
+    role: Optional[str] = None
+    facts: Dict[str, Any] = field(default_factory=dict)
+    question: Optional[str] = None                      # the best question intent
+    question_source: str = ""                           # intent | segment | ranking | retrieval
+    candidates: List[str] = field(default_factory=list)  # likely question intents, best first
+    asks: bool = False                                  # the message asks something
+    about_sip: bool = False
+    short_answer: Optional[str] = None                  # yes | no | skip | a number "1".."9"
+
+
+def sentences(text: str) -> List[str]:
+    return [s.strip() for s in _SENTENCES.split(text or "") if s and s.strip()]
+
+
+def places_in(text: str, places: Directory) -> Tuple[Optional[Place], List[Place], List[Place]]:
+    """(own place, competing own places, case places) of a message: a clause that says where
+    the case is or was ("bodde tidigare i Göteborg") names a case place; every other named
+    place is the user's own."""
+    own_clauses: List[str] = []
+    case_places: List[Place] = []
+    for clause in _CLAUSES.split(text or ""):
+        if not clause or not clause.strip():
+            continue
+        found = places.find(clause)
+        if not found:
+            continue
+        if _CASE_PLACE.search(clause):
+            case_places.extend(p for p in found if p not in case_places)
+        else:
+            own_clauses.append(clause)
+    if not own_clauses:
+        return None, [], case_places
+    place, competing = places.lookup(" , ".join(own_clauses))
+    return place, competing, case_places
+
+
+def short_answer(text: str) -> Optional[str]:
+    for kind, pattern in _SHORT_ANSWERS:
+        if pattern.match(text or ""):
+            return kind
+    m = _NUMBER_ANSWER.match(text or "")
+    if m:
+        word = m.group(1).lower()
+        return str(_ORDINALS.get(word, word))
+    return None
+
+
+def _remainder(text: str) -> str:
+    """The message without the sentences that only say who and where the user is."""
+    kept = [s for s in sentences(text) if _QUESTION_WORDS.search(s)]
+    return " ".join(kept) if kept else ""
+
+
+def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable[Mapping[str, Any]] = (),
+         segments: Iterable[Mapping[str, Any]] = (), entities: Iterable[Mapping[str, Any]] = (),
+         places: Optional[Directory] = None, today: Optional[dt.date] = None) -> Reading:
+    from bot.places import directory
+
+    places = places or directory()
+    today = today or dt.date.today()
+    r = Reading(text=text or "", intent=intent or "", confidence=float(confidence or 0.0))
+    r.short_answer = short_answer(text)
+    if any(e.get("entity") == "region" for e in entities):  # a button's region entity
+        from bot.region_flow import place_from_message
+
+        r.place, r.competing = place_from_message(text, entities, places)
+    else:
+        r.place, r.competing, r.case_places = places_in(text, places)
+    r.role = audiences.infer(text or "")
+    r.facts = factlib.from_text(text or "", today)
+    remainder = _remainder(text)
+    r.asks = bool(remainder)
+    r.about_sip = bool(_SIP_WORDS.search(text or ""))
+    known = questions()
+
+    def take(candidate: str, source: str) -> None:
+        if candidate in known and r.question is None:
+            r.question, r.question_source = candidate, source
+        if candidate in known and candidate not in r.candidates:
+            r.candidates.append(candidate)
+
+    if r.intent in known and r.confidence >= SEGMENT_CONFIDENCE:
+        take(r.intent, "intent")
+    for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0)):
+        if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and _QUESTION_WORDS.search(str(seg.get("text") or "")):
+            take(str(seg.get("intent") or ""), "segment")
+    if remainder:
+        for entry in ranking:
+            if float(entry.get("confidence") or 0) >= RANKING_CONFIDENCE:
+                take(str(entry.get("name") or ""), "ranking")
+        hits = retrieval.rank(remainder, 3)
+        for hit in hits:
+            if hit.score >= RETRIEVAL_SCORE:
+                take(hit.intent, "retrieval")
+        for hit in hits:
+            if hit.score >= CLARIFY_SCORE and hit.intent not in r.candidates:
+                r.candidates.append(hit.intent)
+        if hits and hits[0].score >= CLARIFY_SCORE:
+            r.about_sip = True
+    return r

@@ -1,0 +1,122 @@
+"""Reading a whole message (bot.understand) and answering it (bot.dialogue.free_message),
+without Rasa: the user's own place apart from a case's places, a question after a
+self-introduction, a case in free words, dates computed at once, short answers to the bot's
+own buttons, and an honest answer to a SIP question no rule answers."""
+
+import datetime as dt
+
+import pytest
+
+from bot import dialogue, understand
+from bot.places import directory
+
+TODAY = dt.date(2026, 12, 4)
+
+
+def texts(turn):
+    return "\n".join(m.text for m in turn.messages)
+
+
+def rules(turn):
+    return [r for m in turn.messages for r in m.rules]
+
+
+def reply(text, slots=None, intent="nlu_fallback", confidence=0.55, ranking=(), segments=()):
+    reading = understand.read(text, intent, confidence, ranking, segments, [], directory(), TODAY)
+    return reading, dialogue.free_message(reading, [], dict(slots or {}), TODAY)
+
+
+@pytest.mark.parametrize("text, own, case", [
+    ("jag jobbar i Lund", "skane", []),
+    ("Pojken bodde tidigare i Göteborg, vem ska kalla till SIP?", None, ["annan"]),
+    ("Vi bor i Varberg men flickan flyttar till Malmö i vår", "halland", ["skane"]),
+    ("Familjen kommer från Uppsala och bor nu hos oss i Jönköping", "jonkoping", ["uppsala"]),
+    ("kurator i Laholm här", "halland", []),
+])
+def test_own_place_and_case_places(text, own, case):
+    place, competing, case_places = understand.places_in(text, directory())
+    assert (place.region if place else None) == own
+    assert [p.region for p in case_places] == case
+    assert not competing
+
+
+def test_a_place_in_a_case_does_not_change_the_users_region():
+    _, turn = reply("Pojken bodde tidigare i Göteborg, vem ska kalla till SIP?", {"region": "skane"},
+                    intent="ask_invite", confidence=0.8)
+    assert turn.slots.get("region", "skane") == "skane"
+    assert [m.region for m in turn.messages if m.rules] == ["skane"]
+    assert "Göteborg" not in texts(turn)
+
+
+@pytest.mark.parametrize("text, region", [
+    ("Jag är mamma i Malmö. Skolan vill ha SIP. Vad är SIP?", "skane"),
+    ("Jag är 15 år och bor i Jönköping. Vad är en SIP och måste jag gå dit?", "jonkoping"),
+])
+def test_place_and_question_in_one_message_sets_the_region_and_answers(text, region):
+    segments = [{"text": s, "intent": "what_is_sip" if "SIP" in s else "set_role", "confidence": 0.8}
+                for s in understand.sentences(text)]
+    reading, turn = reply(text, segments=segments)
+    assert reading.question == "what_is_sip"
+    assert turn.slots["region"] == region
+    assert any(r.endswith("sip.what") for r in rules(turn)), texts(turn)
+
+
+def test_a_question_after_the_region_question_is_kept_and_answered_once_the_place_is_said():
+    slots = {"pending": "ask_invite", "pending_text": "vem ska jag kalla?"}
+    reading, turn = reply("Jag jobbar i Växjö kommun", slots, intent="inform_region", confidence=0.9)
+    assert dialogue.only_a_place(reading)
+    _, turn = reply("Jag jobbar i Växjö kommun, tack", slots)
+    assert "national.invitation.who" in rules(turn)
+
+
+def test_dates_in_a_question_are_computed_at_once():
+    reading, turn = reply("Samtycket skrevs under 10 mars 2026 – hur länge gäller det?", {"region": "halland"},
+                          intent="ask_consent_duration", confidence=0.95)
+    assert "gäller längst till och med: 9 mars 2027" in texts(turn)
+    assert turn.slots.get("case_start") is False
+
+
+def test_a_case_in_free_words_starts_the_check_with_the_facts_given():
+    _, turn = reply("en 16-åring med två vårdnadshavare där bara den ena samtycker", {"region": "halland"})
+    state = turn.slots.get("case")
+    assert state and state["check"] == "consent" and state["facts"]["age"] == 16
+
+
+def test_a_short_answer_picks_the_offered_button():
+    offered = [["Halland", '/inform_region{"region":"halland"}'], ["Skåne", '/inform_region{"region":"skane"}']]
+    _, turn = reply("2", {"offered": offered, "pending": "ask_invite", "pending_text": "vem kallas?"})
+    assert turn.slots["region"] == "skane"
+    assert "national.invitation.who" in rules(turn) or "skane.invitation.who" in rules(turn)
+
+
+def test_ja_takes_the_first_offered_button_and_nej_lets_the_user_ask():
+    offered = [["Starta guiden", "/guide_start"]]
+    _, yes = reply("ja", {"offered": offered, "region": "uppsala"})
+    assert "Steg 1 av" in texts(yes)
+    _, no = reply("nej", {"offered": offered, "region": "uppsala"})
+    assert "Vad vill du veta" in texts(no)
+
+
+def test_skipping_the_region_question_answers_from_the_national_baseline():
+    offered = [[title, payload] for title, payload in dialogue.REGION_BUTTONS]
+    _, turn = reply("hoppa över", {"offered": offered, "pending": "ask_invite", "pending_text": "vem ska kallas?"})
+    assert turn.slots["region"] == "annan"
+    assert "national.invitation.who" in rules(turn)
+
+
+def test_a_sip_question_no_rule_answers_gets_an_honest_answer_and_nearby_topics():
+    reading, turn = reply("Får vi spela in SIP-mötet?", {"region": "uppsala"})
+    text = texts(turn)
+    assert "förstod inte" not in text
+    assert "Jag hittar inget i rutinen för Uppsala län" in text and "SIP-samordnare" in text
+
+
+def test_something_else_entirely_gets_what_the_bot_can_help_with():
+    _, turn = reply("vad blir det för väder i helgen", {"region": "uppsala"})
+    assert "Jag svarar på frågor om SIP" in texts(turn)
+
+
+@pytest.mark.parametrize("text, kind", [("ja", "yes"), ("Nej.", "no"), ("2", "2"), ("den andra", "2"),
+                                        ("hoppa över", "skip"), ("vet inte", "skip"), ("ja, vi har två", None)])
+def test_short_answers(text, kind):
+    assert understand.short_answer(text) == kind
