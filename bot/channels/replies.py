@@ -15,3 +15,8 @@ ERROR_REPLY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försö
 NO_ANSWER_REPLY = ("Förlåt, jag har inget svar på det. Skriv din fråga om SIP, till exempel ”vad är SIP?” "
                    "eller ”vem ska jag kalla?”.")
 TIMEOUT_REPLY = "Förlåt, det tog för lång tid att ta fram svaret. Försök igen om en stund."
+# A REST request the channel cannot take at all (HTTP 400; nothing reaches Rasa or the store).
+NOT_JSON_REPLY = ("Jag kunde inte läsa förfrågan. Skicka ett JSON-objekt med sender och message, till exempel "
+                  "{\"sender\": \"ditt-samtals-id\", \"message\": \"vad är SIP?\"}.")
+BAD_SENDER_REPLY = ("Jag kunde inte ta emot meddelandet: sender ska vara en text, ett samtals-id på högst "
+                    "255 tecken utan styrtecken.")

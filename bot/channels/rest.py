@@ -6,8 +6,13 @@ it, stores it in the tracker store or logs it — and the kinds removed are pass
 message metadata (``sipguiden_redacted``) so the bot can remind the user not to share
 personal data. The webhook stays at /webhooks/rest/webhook.
 
-Robustness (every request with a JSON body gets HTTP 200 and at least one Swedish message):
+Robustness (every request with a JSON object as its body gets HTTP 200 and at least one Swedish
+message; a request the channel cannot take at all gets HTTP 400 and one Swedish message in the
+same shape, ``[{"recipient_id": "default", "text": …}]``, and reaches neither Rasa nor the store):
 
+- a body that is not JSON, or JSON that is not an object (Sanic would answer an English HTML
+  page), and a ``sender`` that is not a string, or is longer than Rasa's column (255), or holds
+  control characters, are refused (``refusal``); no sender is Rasa's "default" conversation;
 - the text is cleaned before Rasa sees it: a message that is not a string is read as text
   (a number) or as empty (a list, an object); control characters, bidi overrides and lone
   surrogates are removed (a NUL byte would break a PostgreSQL tracker store), and the text
@@ -70,7 +75,8 @@ from sanic.response import HTTPResponse, ResponseStream
 from bot import privacy
 from bot.channels.redis_lock import make_redis_tickets_atomic
 from bot.channels.replies import (  # noqa: F401  (the texts are part of this channel's interface)
-    EMPTY_REPLY, ERROR_REPLY, NO_ANSWER_REPLY, TIMEOUT_REPLY, TRUNCATED_NOTE, UNAVAILABLE_REPLY,
+    BAD_SENDER_REPLY, EMPTY_REPLY, ERROR_REPLY, NO_ANSWER_REPLY, NOT_JSON_REPLY, TIMEOUT_REPLY, TRUNCATED_NOTE,
+    UNAVAILABLE_REPLY,
 )
 from bot.privacy import REMINDER, REMINDER_MARK, redact
 
@@ -80,11 +86,38 @@ METADATA_KEY = "sipguiden_redacted"
 # Longest message handed to Rasa. A SIP question, even a whole case description, is far
 # shorter; 20 000 characters took ~2 s to parse (character n-grams) and blocked others.
 MAX_CHARS = 2000
+# Longest sender id: Rasa's tracker store keeps it in a VARCHAR(255) (PostgreSQL refuses longer).
+MAX_SENDER = 255
 
 # C0/C1 control characters except tab and newline, bidi embeddings/overrides/isolates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# What a sender id may not contain: control characters (a NUL breaks PostgreSQL) and lone surrogates.
+_BAD_SENDER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def sender_ok(sender: Any) -> bool:
+    """Whether a request's ``sender`` can name a conversation: absent (Rasa's "default"), or a
+    string of at most MAX_SENDER characters without control characters. Anything else (a
+    number, a list, an object …) is refused, never turned into text such as "['a']"."""
+    return sender is None or (isinstance(sender, str) and len(sender) <= MAX_SENDER
+                              and not _BAD_SENDER.search(sender))
+
+
+def refusal(request: Request) -> Optional[Tuple[int, str]]:
+    """Why the channel cannot take ``request`` at all, as (HTTP status, Swedish text), or None:
+    a body that is not a JSON object (Sanic's own answer would be an English HTML page), or a
+    sender that ``sender_ok`` refuses."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - Sanic's "not JSON" error: answered here, in Swedish
+        return 400, NOT_JSON_REPLY
+    if not isinstance(body, dict):
+        return 400, NOT_JSON_REPLY
+    if not sender_ok(body.get("sender")):
+        return 400, BAD_SENDER_REPLY
+    return None
 
 
 def clean_text(raw: Any) -> str:
@@ -281,7 +314,7 @@ class RedactingRestInput(RestInput):
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = req.json.get("sender") if isinstance(req.json, dict) else None
-        return None if sender is None else str(sender)
+        return sender if isinstance(sender, str) else None  # anything else was refused (``refusal``)
 
     def _extract_input_channel(self, req: Request) -> Text:
         channel = req.json.get("input_channel") if isinstance(req.json, dict) else None
@@ -383,6 +416,10 @@ class RedactingRestInput(RestInput):
 
         @custom_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            refused = refusal(request)
+            if refused is not None:  # nothing reaches Rasa or the conversation store
+                status, reason = refused
+                return response.json([self._reply(None, reason)], status=status, ensure_ascii=False)
             text = self._extract_message(request)
             if text and rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 # Rasa's streaming answer, with the same cleaned and redacted text.

@@ -27,7 +27,10 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from bot.channels.rest import EMPTY_REPLY, MAX_CHARS, UNAVAILABLE_REPLY, RedactingRestInput, clean_text, prepare
+from bot.channels.rest import (
+    BAD_SENDER_REPLY, EMPTY_REPLY, MAX_CHARS, MAX_SENDER, NOT_JSON_REPLY, UNAVAILABLE_REPLY, RedactingRestInput,
+    clean_text, prepare, sender_ok,
+)
 from sipserver import MODEL, ROOT, Bot, child_env, free_port, request
 
 pytestmark = pytest.mark.integration
@@ -139,6 +142,27 @@ class Servers:
         except ValueError:
             return status, body
 
+    def post_raw(self, path: str, body: bytes, content_type: str = "application/json",
+                 timeout: float = 60) -> Tuple[int, Dict[str, str], str]:
+        """A request body as given, not made by json.dumps: (status, headers, text)."""
+        req = urllib.request.Request(f"{self.base}{path}", data=body, method="POST",
+                                     headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as answer:
+                return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode("utf-8", "replace")
+
+    def stored(self) -> List[Tuple[str, int]]:
+        """Every stored conversation and its number of events."""
+        if not self.db.exists():
+            return []
+        with sqlite3.connect(self.db) as db:
+            try:
+                return db.execute("SELECT sender_id, count(*) FROM events GROUP BY sender_id ORDER BY sender_id").fetchall()
+            except sqlite3.OperationalError:  # no table yet: nothing stored
+                return []
+
     def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
         status, replies = self.post(sender, message)
         assert status == 200, replies
@@ -246,6 +270,83 @@ def test_a_huge_message_is_cut_with_a_note_and_still_answered(servers):
     assert time.monotonic() - started < 20
     assert "Ditt meddelande var mycket långt" in replies[0]["text"] and "2 000" in replies[0]["text"]
     assert len(replies) >= 2 and texts(replies[1:]).strip()
+
+
+# ------------------------------------------------------------------ requests the channel cannot take
+
+NOT_JSON_BODIES = [
+    (b"not json", "application/json"),
+    (b"", "application/json"),
+    (b'{"sender": "a", "message": "hej"', "application/json"),       # cut off
+    (b"\xff\xfe{\x00}", "application/json"),                          # not UTF-8
+    (b"sender=a&message=hej", "application/x-www-form-urlencoded"),   # a form
+    (b"hej", "text/plain"),
+    (b"[" * 100000 + b"]" * 100000, "application/json"),              # too deep for the parser
+    (b"[]", "application/json"),                                      # JSON, but not an object
+    (b'["sender", "message"]', "application/json"),
+    (b'"hej"', "application/json"),
+    (b"42", "application/json"),
+    (b"null", "application/json"),
+]
+BAD_SENDERS = [["a"], ["webchat-" + "d4" * 16], 42, 4.2, True, False, {"id": "a"}, "a" * (MAX_SENDER + 1),
+               "a\x00b", "rad\nbrytning", "\x1b[31m", "\ud800"]
+
+
+def assert_refused(status: int, headers: Dict[str, str], body: str, reason: str) -> None:
+    assert status == 400, (status, body[:300])
+    assert headers.get("content-type", "").startswith("application/json"), headers
+    assert "<html" not in body.lower() and "Traceback" not in body
+    assert json.loads(body) == [{"recipient_id": "default", "text": reason}]
+    assert SWEDISH.search(reason)
+
+
+def test_the_sender_check_without_a_server():
+    assert sender_ok(None) and sender_ok("") and sender_ok("a" * MAX_SENDER) and sender_ok("åäö användare 1")
+    for bad in BAD_SENDERS:
+        assert not sender_ok(bad), bad
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_body_that_is_not_a_json_object_gets_a_swedish_json_400_and_nothing_is_stored(servers, stream):
+    stored = servers.stored()
+    path = "/webhooks/rest/webhook" + ("?stream=true" if stream else "")
+    for body, content_type in NOT_JSON_BODIES:
+        status, headers, text = servers.post_raw(path, body, content_type)
+        assert_refused(status, headers, text, NOT_JSON_REPLY)
+    assert servers.stored() == stored
+    assert http_status(f"{servers.base}/") == 200
+
+
+def test_a_sender_that_is_not_a_string_is_refused_not_turned_into_text(servers):
+    stored = servers.stored()
+    for bad in BAD_SENDERS:
+        body = json.dumps({"sender": bad, "message": "vad är SIP?"}).encode()
+        status, headers, text = servers.post_raw("/webhooks/rest/webhook", body)
+        assert_refused(status, headers, text, BAD_SENDER_REPLY)
+    assert servers.stored() == stored                           # no conversation "['a']", "42" or "True"
+    names = {name for name, _ in servers.stored()}
+    assert not names & {"['a']", "42", "4.2", "True", "False", "{'id': 'a'}"}
+
+
+def test_senders_that_are_fine_still_get_their_answer(servers):
+    for who in ("a" * MAX_SENDER, f"åäö användare {uuid.uuid4().hex[:6]}", sender("ok")):
+        status, replies = servers.post(who, "vad är SIP?")
+        assert status == 200 and replies[0]["recipient_id"] == who
+        assert "samordnad individuell plan" in texts(replies)
+    assert ("a" * MAX_SENDER) in {name for name, _ in servers.stored()}
+
+
+def test_the_web_chat_answers_a_body_that_is_not_json_in_swedish_json_too(servers):
+    stored = servers.stored()
+    for route in ("webhook", "forget", "export"):
+        for body, content_type in NOT_JSON_BODIES[:4] + NOT_JSON_BODIES[7:]:
+            status, headers, text = servers.post_raw(f"/webhooks/webchat/{route}", body, content_type)
+            assert status == 400, (route, body[:40], text[:200])
+            assert headers.get("content-type", "").startswith("application/json")
+            assert SWEDISH.search(json.loads(text)["error"])
+        status, _, text = servers.post_raw(f"/webhooks/webchat/{route}", json.dumps({"sender": ["a"]}).encode())
+        assert status == 400 and json.loads(text)["error"] == "Ogiltigt sender-id."
+    assert servers.stored() == stored
 
 
 # ------------------------------------------------------------------ parallel conversations
