@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup setup-scale train run run-scaled shell test test-scale validate unit conversations nlu-eval lookups lock clean knowledge compare bench teams-package purge forget export
+.PHONY: help setup setup-scale train run run-scaled shell test test-scale validate unit conversations nlu-eval eval lookups lock clean knowledge compare bench teams-package purge forget export
 
 help:
 	@echo "SIP-guiden – make-mål:"
@@ -32,6 +32,7 @@ help:
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
 	@echo "  make knowledge  kontrollera kunskapsbasen och alla citat mot källtexterna"
 	@echo "  make nlu-eval mät avsikter och entiteter på den undanhållna testmängden (tests/nlu)"
+	@echo "  make eval     spela hela samtal ur tests/eval mot riktiga servrar och mät (EVAL_ARGS=…)"
 	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
 	@echo "  make bench    mät vår konfiguration mot Rasas standard (bench/results.json, ~20 min)"
 	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
@@ -81,6 +82,11 @@ conversations: train
 nlu-eval: train
 	@echo "==> NLU på den undanhållna testmängden (tests/nlu, aldrig tränad på)"
 	@$(PY) scripts/nlu_eval.py --min-f1 0.95
+
+# Whole conversations as people write them (tests/eval, issue 18), through the real servers.
+eval: train
+	@echo "==> hela samtal på utvärderingsmängden (tests/eval)"
+	@$(PY) scripts/eval.py --json var/eval/summary.json $(EVAL_ARGS)
 
 test: train validate conversations nlu-eval unit
 
