@@ -3,6 +3,12 @@
     python scripts/run.py          # both servers; Ctrl-C stops both
     python scripts/run.py shell    # chat in the terminal (starts the action server if needed)
 
+The console shows SIP-guiden's own progress lines and the banner. What the servers print while
+they start (Rasa's and its libraries' log lines and Python warnings, ~40 lines of
+DeprecationWarnings) goes to var/log/servers.log only; once the banner is out their output is
+shown too. If a server fails to start, its last lines are shown with the failure. With
+SIPGUIDEN_LOG_LEVEL=debug everything is shown as it comes, and nothing is written to that file.
+
 Settings come from SIPGUIDEN_* environment variables (bot/settings.py). Rasa's HTTP API
 (trackers, model) is enabled only when SIPGUIDEN_API_TOKEN or SIPGUIDEN_JWT_SECRET is set,
 and then always requires it; the secret reaches Rasa through the environment, never the
@@ -23,8 +29,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
+from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import IO, Deque, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,6 +46,10 @@ MODEL = ROOT / "models" / "sipguiden.tar.gz"
 # their own sessions, so without this they would outlive us.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 READY_TIMEOUT = float(os.environ.get("SIPGUIDEN_READY_TIMEOUT", "240"))
+# What the servers print while they start (make run, unless SIPGUIDEN_LOG_LEVEL=debug).
+SERVERS_LOG = ROOT / "var" / "log" / "servers.log"
+# How many of a server's last lines are shown when it fails to start.
+TAIL_LINES = 25
 
 
 def say(text: str) -> None:
@@ -118,8 +130,38 @@ def write_credentials(env=None, path: Optional[Path] = None) -> Path:
     return path
 
 
+class OutputLog:
+    """A file that several services' pumps write whole lines to (one lock, one handle)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._handle: Optional[IO[str]] = None
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.path.open("a", encoding="utf-8", errors="replace")
+        self.write(f"===== {datetime.now().isoformat(sep=' ', timespec='seconds')} scripts/run.py startar servrarna\n")
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.write(line)
+                self._handle.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+
 class Service:
-    """A child process in its own process group, its output prefixed with its name."""
+    """A child process in its own process group, its output prefixed with its name.
+
+    Its output goes to our stdout, or to the file ``log`` instead (tests, benchmarks, the
+    scaled set-up). ``quiet(output_log)``: until ``show()``, to ``output_log`` only (make run's
+    start); the last TAIL_LINES lines are kept either way, for ``explain``."""
 
     def __init__(self, name: str, command: List[str], extra_env: Optional[Dict[str, str]] = None,
                  log: Optional[Path] = None, stop_signal: int = signal.SIGTERM):
@@ -129,6 +171,36 @@ class Service:
         self.log = log  # the output goes to this file instead of ours (tests, benchmarks)
         self.stop_signal = stop_signal
         self.process: Optional[subprocess.Popen] = None
+        self.output_log: Optional[OutputLog] = None
+        self.shown = threading.Event()
+        self.shown.set()
+        self.recent: Deque[str] = deque(maxlen=TAIL_LINES)
+        self.pump: Optional[threading.Thread] = None
+
+    def quiet(self, output_log: OutputLog) -> None:
+        """Until ``show()``: the output to ``output_log``, not to our stdout."""
+        self.output_log = output_log
+        self.shown.clear()
+
+    def show(self) -> None:
+        """From now on the output is on our stdout too."""
+        self.shown.set()
+
+    def explain(self) -> None:
+        """After a failed start: its last lines, if they were not shown, and where the rest is."""
+        if self.shown.is_set() or self.log is not None:
+            return
+        if self.pump is not None and not self.running():
+            self.pump.join(timeout=5)  # its last lines, read to the end
+        lines = list(self.recent)
+        if lines:
+            print(f"Sista raderna från {self.name}:", flush=True)
+            for line in lines:
+                sys.stdout.write(f"[{self.name}] {line}")
+        if self.output_log is not None:
+            path = self.output_log.path
+            shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            print(f"Hela utskriften finns i {shown} (visas direkt med SIPGUIDEN_LOG_LEVEL=debug).", flush=True)
 
     def start(self) -> None:
         handle = self.log.open("ab") if self.log else None
@@ -146,13 +218,20 @@ class Service:
         if handle:
             handle.close()  # the child has its own copy
         else:
-            threading.Thread(target=self._pump, daemon=True).start()
+            self.pump = threading.Thread(target=self._pump, daemon=True)
+            self.pump.start()
 
     def _pump(self) -> None:
         assert self.process and self.process.stdout
         for line in self.process.stdout:
-            sys.stdout.write(f"[{self.name}] {line}")
-            sys.stdout.flush()
+            if not line.endswith("\n"):
+                line += "\n"
+            self.recent.append(line)
+            if self.output_log is not None:
+                self.output_log.write(f"[{self.name}] {line}")
+            if self.shown.is_set():
+                sys.stdout.write(f"[{self.name}] {line}")
+                sys.stdout.flush()
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -212,10 +291,14 @@ def wait_until(check, services: List[Service], what: str) -> bool:
             return True
         for service in services:
             if service.process is not None and not service.running():
-                say(f"FEL: {service.name} avslutades under start ({what}). Se utskriften ovan.")
+                shown = service.shown.is_set() or service.log is not None
+                say(f"FEL: {service.name} avslutades under start ({what})." + (" Se utskriften ovan." if shown else ""))
+                service.explain()
                 return False
         time.sleep(0.5)
     say(f"FEL: {what} svarade inte inom {READY_TIMEOUT:.0f} s.")
+    for service in services:
+        service.explain()
     return False
 
 
@@ -308,6 +391,12 @@ def run_servers(settings: Settings) -> int:
     actions = action_server(settings)
     rasa = rasa_server(settings, endpoints, credentials)
     services = [actions, rasa]
+    output_log: Optional[OutputLog] = None
+    if settings.log_level != "debug":  # the servers' start-up output to the file only
+        output_log = OutputLog(SERVERS_LOG)
+        output_log.open()
+        for service in services:
+            service.quiet(output_log)
     stopping = threading.Event()
 
     def on_signal(signum, frame):  # noqa: ARG001
@@ -327,6 +416,8 @@ def run_servers(settings: Settings) -> int:
         if stopping.is_set():
             return 0
         banner(settings)
+        for service in services:
+            service.show()
         while not stopping.is_set():
             for service in services:
                 if not service.running():
@@ -338,6 +429,8 @@ def run_servers(settings: Settings) -> int:
         say("Stoppar SIP-guiden …")
         for service in reversed(services):
             service.stop()
+        if output_log is not None:
+            output_log.close()
         say("Stoppad.")
 
 

@@ -3,6 +3,11 @@
 Inputs: config.yml, domain.yml, everything under data/, the spaCy pipeline's marker and
 requirements.lock (a new Rasa or spaCy version means a new model). Their SHA-256 digest
 is stored beside the model; `--force` trains regardless.
+
+What `rasa train` prints (its log lines, progress bars and ~40 lines of Python warnings from
+its libraries) goes to var/log/train.log, rewritten at each training; the console shows our
+own lines, and Rasa's last lines if the training fails. SIPGUIDEN_LOG_LEVEL=debug shows it all
+on the console instead, as it comes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ MODEL_DIR = ROOT / "models"
 MODEL_NAME = "sipguiden"
 MODEL = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
+TRAIN_LOG = ROOT / "var" / "log" / "train.log"
+TAIL_LINES = 30
 
 
 def inputs() -> list[Path]:
@@ -44,6 +51,30 @@ def up_to_date() -> bool:
         return False
 
 
+def verbose(env=os.environ) -> bool:
+    """Whether Rasa's own output is shown on the console (SIPGUIDEN_LOG_LEVEL=debug)."""
+    return env.get("SIPGUIDEN_LOG_LEVEL", "").strip().lower() == "debug"
+
+
+def run_logged(command: list[str], env: dict, log: Path) -> int:
+    """Runs ``command`` with everything it prints in ``log`` (rewritten); its exit code."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8", errors="replace") as handle:
+        return subprocess.call(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+
+
+def tail(log: Path, lines: int = TAIL_LINES) -> list[str]:
+    try:
+        return log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str]) -> int:
     force = "--force" in argv
     if not force and up_to_date():
@@ -54,13 +85,21 @@ def main(argv: list[str]) -> int:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     started = time.monotonic()
     # A partial model is never left behind: Rasa writes the archive only at the end.
-    result = subprocess.call(
-        [str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml",
-         "--data", "data", "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME, *(["--force"] if force else [])],
-        cwd=ROOT, env=env,
-    )
+    command = [str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml",
+               "--data", "data", "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME, *(["--force"] if force else [])]
+    if verbose():
+        result = subprocess.call(command, cwd=ROOT, env=env)
+    else:
+        print(f"    Rasas utskrifter skrivs till {shown(TRAIN_LOG)} (SIPGUIDEN_LOG_LEVEL=debug visar dem här).", flush=True)
+        result = run_logged(command, env, TRAIN_LOG)
     if result != 0 or not MODEL.exists():
-        print("FEL: träningen misslyckades (training failed); se utskriften ovan.", file=sys.stderr)
+        if verbose():
+            print("FEL: träningen misslyckades (training failed); se utskriften ovan.", file=sys.stderr)
+        else:
+            for line in tail(TRAIN_LOG):
+                print(f"  {line}", file=sys.stderr)
+            print(f"FEL: träningen misslyckades (training failed); Rasas sista rader står ovan, "
+                  f"hela utskriften i {shown(TRAIN_LOG)}.", file=sys.stderr)
         return result or 1
     FINGERPRINT.write_text(fingerprint() + "\n")
     print(f"Modellen tränad på {time.monotonic() - started:.0f} s: {MODEL.relative_to(ROOT)}", flush=True)

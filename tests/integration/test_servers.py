@@ -40,6 +40,11 @@ def test_startup_says_where_to_chat_and_which_language_pipeline_runs(bot):
     assert "/webhooks/rest/webhook" in log and "make shell" in log
     assert f"Språkpipeline:        {nlp_pipeline.current_info()['description']}" in log
     assert TOKEN not in log  # the API token is never printed
+    # Until the banner only our own lines: the servers' start-up output (Python warnings,
+    # library log lines) is in var/log/servers.log.
+    start = log.split("SIP-guiden är igång")[0]
+    assert "Warning" not in start and "[rasa]" not in start and "[actions]" not in start, start[-2000:]
+    assert "DeprecationWarning" in (ROOT / "var" / "log" / "servers.log").read_text(errors="replace")
 
 
 def test_region_is_understood_and_remembered(bot):
