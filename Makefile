@@ -26,7 +26,7 @@ help:
 	@echo "  make shell    chatta med boten i terminalen"
 	@echo "  make run-scaled  PostgreSQL + Redis + 2 Rasa-repliker bakom nginx (SIPGUIDEN_REPLICAS=n)"
 	@echo "  make test-scale  testa den skalade uppsättningen (repliker, låsning, avbrott)"
-	@echo "  make purge    radera samtal äldre än DAYS dagar (standard 30; SCALED=1 för PostgreSQL)"
+	@echo "  make purge    radera samtal och gamla sessioner äldre än DAYS dagar (standard 30; SCALED=1 för PostgreSQL)"
 	@echo "  make forget SENDER=…  radera allt om ett samtal (SCALED=1 för PostgreSQL)"
 	@echo "  make export SENDER=… [OUT=fil]  exportera ett samtal som JSON (SCALED=1 för PostgreSQL)"
 	@echo "  make train    träna modellen (bara om data/config/domän ändrats)"
