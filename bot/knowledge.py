@@ -46,6 +46,19 @@ CLOSING_GROUNDS = {
     "flytt_utanfor_regionen": "den enskilde flyttar utanför regionen",
 }
 SCHOOL_ROLES = ("part", "may_call", "may_participate")
+# The force of what a rule states (Rule.strength), strongest first; the order decides a rule that
+# states more than one: a rule is ``ska`` if it states any duty, ``bor`` if it states advice and
+# no duty, ``kan`` if it states a possibility and neither duty nor advice, else ``info``.
+# ska  - a duty: the source says ska/skall/måste/krävs/är skyldig/ansvarar för att, or gives a
+#        routine's instruction in the imperative ("Kontakta den sammankallande senast …")
+# bor  - advice only: bör, rekommendation, optimalt, helst, vägledande, med fördel, viktigt att
+# kan  - a possibility or permission only: kan, möjligt, har rätt att, ingen skyldighet att
+# info - purely descriptive: how something is done or what a document covers, no duty, advice
+#        or possibility stated
+# A ``bor`` rule is shown with "en rekommendation, inte ett krav" (bot/render.py); the rules core
+# words a ``bor`` deadline as a recommendation. tests/unit/test_modality.py checks the value
+# against the rule's statement and quotes.
+STRENGTHS = ("ska", "bor", "kan", "info")
 # How a routine treats SIP at discharge from inpatient care (invitation.lus params.lus):
 # exception - the ongoing-contact requirement does not apply (Haninge 4.3.4 "Undantaget");
 # not_covered - the routine does not apply at discharge, a separate routine does (Halland);
@@ -240,8 +253,18 @@ class Rule(_Strict):
     statement: NonEmpty
     plain: NonEmpty
     basis: Optional[str] = None  # national rules only: law | common | none
+    strength: str  # ska | bor | kan | info (STRENGTHS)
     params: Params = Params()
+    # laws the statement itself refers to that no cited quote states (SIP-guiden's own reference,
+    # shown as such under the answer); ids of kind law in sources.yml
+    refers_to_laws: List[str] = []
     citations: conlist(Citation, min_items=1)
+
+    @validator("strength")
+    def _strength(cls, v: str) -> str:
+        if v not in STRENGTHS:
+            raise ValueError(f"strength måste vara en av {', '.join(STRENGTHS)}")
+        return v
 
 
 class RulesFile(_Strict):
@@ -451,6 +474,9 @@ def _check_rule(rule: Rule, region: str, path: Path, topics, sources, organisati
         for t in step.topics:
             if t not in topics:
                 raise KnowledgeError(f"{where}: steget {step.title!r} nämner okänt ämne {t!r}")
+    for law in rule.refers_to_laws:
+        if law not in sources or sources[law].kind != "law":
+            raise KnowledgeError(f"{where}: okänd lag {law!r} under refers_to_laws")
     for i, c in enumerate(rule.citations):
         src = sources.get(c.source)
         if src is None:
@@ -487,5 +513,5 @@ def one_line(text: str) -> str:
 
 __all__ = [
     "Answer", "Citation", "CLOSING_GROUNDS", "KnowledgeBase", "KnowledgeError", "NATIONAL", "Params",
-    "REGION_IDS", "Rule", "Source", "Topic", "knowledge", "load", "one_line", "rule_ids",
+    "REGION_IDS", "Rule", "Source", "STRENGTHS", "Topic", "knowledge", "load", "one_line", "rule_ids",
 ]

@@ -14,6 +14,7 @@ GOOD_RULE = {
     "id": "skane.consent.withdrawal",
     "topic": "consent.withdrawal",
     "valid_from": "2023-05-04",
+    "strength": "ska",
     "short": "Kort.",
     "statement": "Text för personal.",
     "plain": "Text i klarspråk.",
@@ -145,6 +146,20 @@ def test_national_rules_need_a_basis_and_regional_ones_none(kdir):
     write_rules(kdir, "skane", [dict(GOOD_RULE)])
     write_rules(kdir, NATIONAL, [dict(GOOD_RULE, id="national.consent.withdrawal")])
     assert "basis" in load_error(kdir)
+
+
+def test_strength_is_required_and_one_of_four(kdir):
+    write_rules(kdir, "skane", [{k: v for k, v in GOOD_RULE.items() if k != "strength"}])
+    msg = load_error(kdir)
+    assert "skane.consent.withdrawal" in msg and "strength" in msg
+    write_rules(kdir, "skane", [dict(GOOD_RULE, strength="måste")])
+    msg = load_error(kdir)
+    assert "skane.consent.withdrawal" in msg and "ska, bor, kan, info" in msg
+
+
+def test_refers_to_laws_names_a_law(kdir):
+    write_rules(kdir, "skane", [dict(GOOD_RULE, refers_to_laws=["skane-2023"])])
+    assert "refers_to_laws" in load_error(kdir)
 
 
 def test_rule_valid_before_its_document(kdir):
