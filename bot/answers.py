@@ -18,7 +18,7 @@ from pydantic import BaseModel, Extra
 from bot.audience import wants_plain
 from bot.casecheck import CHECKS
 from bot.knowledge import KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, knowledge
-from bot.render import region_label, source_lines
+from bot.render import NO_ROUTINE, REGION_SILENT, region_label, rule_body, source_lines
 from bot.yamlio import load_yaml
 
 
@@ -77,18 +77,16 @@ def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], a
     if region in REGION_IDS:
         paragraphs.append(f"Så här gäller det i {region_label(kb, region)}:")
     for a in answers:
-        paragraphs.append(a.rule.plain if plain else a.rule.statement)
+        paragraphs.append(rule_body(a, plain))
     silent = [a for a in answers if a.fallback]
     if region in REGION_IDS and silent:
         titles = ", ".join(kb.topics[a.topic].title.lower() for a in silent)
         if len(silent) == len(answers):
-            paragraphs.append(f"Rutinen för {region_label(kb, region)} säger inget om detta. "
-                              "Svaret bygger på det som gäller nationellt och det som rutinerna har gemensamt.")
+            paragraphs.append(REGION_SILENT.format(region=region_label(kb, region)))
         else:
             paragraphs.append(f"Rutinen för {region_label(kb, region)} säger inget om: {titles}. "
                               "Där bygger svaret på det som gäller nationellt.")
     elif region not in REGION_IDS:
-        paragraphs.append("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen "
-                          "och det som alla fem rutinerna har gemensamt – kontrollera er egen rutin.")
+        paragraphs.append(NO_ROUTINE)
     text = "\n\n".join(paragraphs) + "\n\n" + "\n".join(source_lines(kb, answers))
     return Reply(text, answers)

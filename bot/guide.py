@@ -56,7 +56,8 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
                      f"Den har {total} steg. Du kan gå framåt, bakåt, hoppa till ett steg eller "
                      "avbryta och fortsätta senare (skriv ”fortsätt guiden”).")
         if process.fallback or process.region == "national":
-            lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är de som alla rutiner har gemensamt.")
+            lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är SIP-guidens sammanfattning "
+                         "av den gång som rutinerna i stort följer.")
     lines.append(f"Steg {step} av {total}: {current.title}")
     checklist: List[Answer] = []
     for topic in current.topics:

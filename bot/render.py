@@ -13,6 +13,33 @@ from bot.places import directory
 from bot.knowledge import REGION_IDS, Answer, Citation, KnowledgeBase, Source
 from bot.rules import Decision
 
+# The one place for the wording around a rule's text (``Rule.strength``, the national baseline).
+RECOMMENDATION_NOTE = {  # shown after a rule whose strength is "bor": advice, not a duty
+    "professional": "Det här är en rekommendation i rutinen, inte ett krav.",
+    "plain": "Det här är ett råd i rutinen, inte en regel som måste följas.",
+    "professional_national": "Det här är en rekommendation, inte ett krav.",
+    "plain_national": "Det här är ett råd, inte en regel som måste följas.",
+}
+REGION_SILENT = "Rutinen för {region} säger inget om detta. Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
+NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de fem "
+              "inlagda rutinerna säger – kontrollera er egen rutin.")
+OWN_LAW_REFERENCE = "Svaret hänvisar också till {law} – det är SIP-guidens hänvisning, inte rutinens."
+
+
+def strength_note(answer: Answer, plain: bool = False) -> Optional[str]:
+    """One line saying that a rule is a recommendation, or None (duty, possibility, description)."""
+    if answer.rule.strength != "bor":
+        return None
+    key = ("plain" if plain else "professional") + ("_national" if answer.national else "")
+    return RECOMMENDATION_NOTE[key]
+
+
+def rule_body(answer: Answer, plain: bool = False) -> str:
+    """The rule's statement (or plain version), with the recommendation note when it is advice."""
+    text = answer.rule.plain if plain else answer.rule.statement
+    note = strength_note(answer, plain)
+    return f"{text}\n{note}" if note else text
+
 
 def document_label(src: Source) -> str:
     when = src.date.isoformat() if src.date else "odaterad"
@@ -42,10 +69,8 @@ def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
     if not answer.fallback and answer.region in REGION_IDS:
         return None
     if answer.region in REGION_IDS:
-        return (f"Rutinen för {region_label(kb, answer.region)} säger inget om detta. "
-                "Svaret bygger på det som gäller nationellt och det som rutinerna har gemensamt.")
-    return ("Det finns ingen regional SIP-rutin inlagd för din kommun. "
-            "Svaret bygger på lagen och det som alla fem rutinerna har gemensamt – kontrollera er egen rutin.")
+        return REGION_SILENT.format(region=region_label(kb, answer.region))
+    return NO_ROUTINE
 
 
 def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
@@ -68,6 +93,11 @@ def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
                 note = kb.sources[law].note
                 if note and note not in notes:
                     notes.append(note)
+        for law in a.rule.refers_to_laws:
+            src = kb.sources[law]
+            for note in (OWN_LAW_REFERENCE.format(law=src.short or src.title), src.note):
+                if note and note not in notes:
+                    notes.append(note)
     lines = []
     for source in order:
         src = kb.sources[source]
@@ -80,8 +110,9 @@ def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
 
 
 def rule_text(kb: KnowledgeBase, answer: Answer, plain: bool = False) -> str:
-    """A topic answer: the statement (or its plain version), a silence note if any, the sources."""
-    parts = [answer.rule.plain if plain else answer.rule.statement]
+    """A topic answer: the statement (or its plain version), a note if it is a recommendation,
+    a silence note if any, the sources."""
+    parts = [rule_body(answer, plain)]
     note = silence_note(kb, answer)
     if note:
         parts.append(note)
