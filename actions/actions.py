@@ -56,7 +56,8 @@ def _reading(tracker: Tracker) -> understand.Reading:
     intent = latest.get("intent") or {}
     segments = (latest.get("metadata") or {}).get("sipguiden_segments") or []
     return understand.read(_text(tracker), intent.get("name") or "", intent.get("confidence") or 0.0,
-                           latest.get("intent_ranking") or [], segments, _entities(tracker), directory())
+                           latest.get("intent_ranking") or [], segments, _entities(tracker), directory(),
+                           region_known=bool(tracker.get_slot("region")))
 
 
 def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Text, Any]]:
@@ -170,6 +171,9 @@ class ActionAnswerQuestion(_TurnAction, Action):
         return "action_answer_question"
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
+        reading = _reading(tracker)
+        if reading.question is None and reading.unknown:  # asks about something no rule speaks of
+            return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
         return dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
 
 

@@ -124,7 +124,7 @@ def _region_from_message(turn: Turn, text: str, entities: Iterable[Mapping], slo
     if any(e.get("entity") == "region" for e in entities):
         place, _ = place_from_message(text, entities, places)
     else:
-        place = understand.places_in(text, places)[0]
+        place = understand.places_in(text, places, region_known=bool(slots.get("region")))[0]
     if place is not None and not place.has_routine and not (place.municipality or place.county):
         place = None
     if place is not None and place.region != slots.get("region"):

@@ -150,6 +150,10 @@ class Directory:
             return Place(region=region_id, municipality=own[0][1], county=own[0][0])
         return Place(region=region_id)
 
+    def names(self) -> List[str]:
+        """Every name a place is known by (folded), for telling place names from other words."""
+        return list(self._folded)
+
     def place_of_region(self, region_id: str) -> Place:
         """The place a region button stands for; OTHER gives a place without routine."""
         return self._region_places.get(region_id, Place(region=OTHER))

@@ -110,3 +110,95 @@ def index() -> Index:
 
 def rank(text: str, top: int = 5) -> List[Hit]:
     return index().rank(text, top)
+
+
+# ---------------------------------------------------------------- what the knowledge base speaks of
+# Words so general that they say nothing about whether the knowledge base covers a question.
+_GENERAL = set("""
+ha har hade haft göra gör gjorde gjort kunna kunde kan ska skulle vill ville måste måsta får fick fått bli blir blev
+blivit vara är var varit finns fanns gå går gick gått komma kommer kom kommit ta tar tog tagit säga säger sa sagt
+veta vet visste tycka tycker tänka tänker behöva behöver behövde hjälp hjälpa hjälper undra undrar fråga frågar
+frågan frågor svar svara sätt gång gånger tid tiden dag dagar vecka veckor år månad egentligen ens också även bara
+redan snart sedan sen nu då där här hit dit eller och men att som om för från med utan till mot efter före inför
+under över vid hos inte aldrig alltid ofta någon något några ingen inget inga alla allt mycket lite mer mest
+många fler andra annan annat samma själv själva hela helt rätt fel bra dålig dåligt stor liten ny nya gammal hej
+tack okej snälla undrar verkligen faktiskt typ liksom precis kanske väl istället igen också ändå hur vad vem vilka
+vilken vilket när varför vart jag du han hon hen vi ni de dem den det dom mig dig oss er sig min mitt mina din ditt
+dina vår vårt våra er ert era hans hennes deras sin sitt sina man kvar länge
+bo bor bodde bott flytta flyttar flyttade flyttat jobba jobbar jobbade arbeta arbetar börja börjar började sluta
+slutar slutade träffa träffar träffade träffat prata pratar pratade pratat skriva skriver skrev skrivit läsa läser
+läste läst känna känner kände känt må mår mådde hända händer hände hänt vänta väntar väntade ringa ringer ringde
+skicka skickar skickade boka bokar bokade bokat tro tror trodde hoppas förstå förstår förstod lära lär lärde
+sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll
+mamma pappa mamman pappan föräldrar föräldern barn barnet barnen son sonen dotter dottern pojke pojken flicka
+flickan kille killen tjej tjejen elev eleven ungdom familj familjen hem hemma skola skolan jobb jobbet
+år åring åringen gammal gamla ung unga liten stort stora nog ganska jättebra jätte super riktigt väldigt lite
+igår idag imorgon förra nästa vecka veckan månaden året våren hösten sommaren vintern januari februari mars april
+maj juni juli augusti september oktober november december måndag tisdag onsdag torsdag fredag lördag söndag
+ja nej kanske absolut självklart visst okej ok hallå hejsan tjena mvh vänliga hälsningar
+""".split())
+
+
+def _fold_word(word: str) -> str:
+    return word.lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset:
+    """Every word the knowledge base and the question examples use (folded)."""
+    kb = knowledge()
+    texts: List[str] = [text for _, text in documents(kb)]
+    for rule in kb.all_rules():
+        texts += [rule.statement, rule.plain, rule.short]
+    texts += [f"{t.title} {t.question}" for t in kb.topics.values()]
+    texts += [" ".join(g.keywords) + " " + g.title for g in kb.groups.values()]
+    texts += [o.name + " " + " ".join(o.aliases) for o in kb.organisations.values()]
+    from bot.places import directory
+
+    texts += list(directory().names())  # every municipality and county: a place is never "unknown"
+    words = set()
+    for text in texts:
+        words.update(fold(text).split())
+    return frozenset(words)
+
+
+_SUFFIXES = sorted("""arnas ernas ornas arna erna orna andet ande ende ning ningen ningar ade are het ens ets
+erat erad ats ast en et na ar er or as es is at ad a e s n t""".split(), key=len, reverse=True)
+
+
+def stem(word: str) -> str:
+    """A crude Swedish stem: the longest common suffix removed, at least three letters kept."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _stem_set() -> frozenset:
+    return frozenset(stem(w) for w in vocabulary())
+
+
+def unknown_words(text: str) -> List[str]:
+    """The content words of ``text`` that nothing in the knowledge base speaks of (an
+    inflection or a long word's typo counts as known): "Får vi ta med hunden?" gives
+    ["hunden"]."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    vocab, stems = vocabulary(), _stem_set()
+    out = []
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    for word in folded.split():
+        if len(word) < 4 or word in _GENERAL_FOLDED or word.isdigit() or word in vocab or stem(word) in stems:
+            continue
+        if len(word) >= 8 and process.extractOne(word, vocab, scorer=Levenshtein.distance, score_cutoff=2) is not None:
+            continue  # a typo of a known word
+        out.append(word)
+    return out
+
+
+_GENERAL_FOLDED = frozenset(_fold_word(w) for w in _GENERAL)
+# Particle verbs whose meaning the verb alone does not carry ("spela in" is not "spela roll").
+_PARTICLE_NOUNS = {"spela": "inspelning", "ringa": "uppringning"}
+_PARTICLE_VERBS = re.compile(r"\b(spela|ringa)\w*\s+(?:in|upp)\b")

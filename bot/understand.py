@@ -36,10 +36,27 @@ from bot.places import Directory, Place
 # A clause with one of these says where the *case* is or was, not where the user is.
 _CASE_PLACE = re.compile(
     r"(?i)(?<![\wåäö])(bodde|bott|bor\s+hos\s+(?:sin|sina|pappa\w*|mamma\w*|mor\w*|far\w*|släkt\w*)|flytta\w*|"
-    r"kommer\s+från|kom\s+från|kommit\s+från|tidigare|förut|"
-    r"placera\w*|vistas|familjehem\w*|hvb|född|inflytta\w*|utflytta\w*|tillbaka\s+till|semester|"
-    r"pappan\s+bor|mamman\s+bor|pappa\s+bor|mamma\s+bor|andra\s+föräldern)(?![\wåäö])")
-_CLAUSES = re.compile(r"[.!?;:,–—\n]+|\s(?:men|samt|fast|och)\s", re.I)
+    r"kommer\s+från|kom\s+från|kommit\s+från|tidigare|förut|innan|sedan\s+tidigare|"
+    r"placera\w*|vistas|familjehem\w*|hvb|född|inflytta\w*|utflytta\w*|tillbaka\s+till|semester|inlagd|inskriven|"
+    r"sitter\s+på|anstalt\w*|internat\w*)(?![\wåäö])")
+# ... or the clause is about someone else (the child, a parent, a service there).
+_SOMEONE_ELSE = re.compile(
+    r"(?i)(?<![\wåäö])(pojken|pojkens|flickan|flickans|barnet|barnets|eleven|elevens|killen|tjejen|sonen|dottern|"
+    r"son|dotter|mamman|mammans|pappan|pappans|mamma|pappa|mormor|morfar|farmor|farfar|föräldern|föräldrarna|"
+    r"tonåringen|ungdomen|patienten|klienten|personen|hon|han|hen|dom|de|familjen|syster|systern|bror|brodern)(?![\wåäö])")
+_SERVICE_THERE = re.compile(
+    r"(?i)(?<![\wåäö])(bup\S*|habilitering\w*|habben|skola\w*|skolan|sjukhus\w*|vårdcentral\w*|mottagning\w*|"
+    r"socialtjänst\w*|verksamhet\w*|förskola\w*|gymnasi\w*|kommunen\s+där|regionen\s+där)\s+(i|på|inom)\s")
+# ... and a clause with one of these says where the user is.
+_SELF = re.compile(
+    r"(?i)(?<![\wåäö])((jag|vi)\s+(jobbar|arbetar|bor|är|sitter|finns|verkar|kommer)|jag\s+är\s+\w+|vi\s+på|"
+    r"här\s+i|hos\s+oss|vår\s+kommun|min\s+kommun|byt\w*\s+(region|kommun|län)?\s*till|gäller\s+(det|rutinen)\s+i|"
+    r"rutinen\s+(i|för)|här\s*$|vi\s+har\s+en|gör\s+(man|ni|vi)|gäller\s+(det\s+)?(i|för))(?![\wåäö])")
+_ROLE_FIRST = re.compile(
+    r"(?i)^\s*(hej[,!]?\s+)?(är\s+)?(kurator|skolkurator|socialsekreterare|rektor|lärare|mentor|sjuksköterska|skolsköterska|"
+    r"psykolog|läkare|handläggare|specialpedagog|elevhälsan|socialtjänsten|bup|habiliteringen|vårdcentralen|"
+    r"förskolan|skolan|mamma|pappa|förälder|vårdnadshavare)\s+(i|på|inom|från)\s")
+_CLAUSES = re.compile(r"[.!?;:,–—\n]+|\s(?:men|samt|fast|och|som|vars|där|när|eftersom)\s", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Words that make a sentence a question or a request for help.
 _QUESTION_WORDS = re.compile(
@@ -60,11 +77,16 @@ _NUMBER_ANSWER = re.compile(r"(?i)^\s*(?:nummer\s+|nr\.?\s*|alternativ\s+|den\s+
                             + "|".join(_ORDINALS) + r")\s*[.):!]*\s*$")
 
 # Question intents need at least this much confidence to be taken from Rasa's ranking or a
-# sentence's parse; the retrieval needs this score (its scale is cosine similarity).
+# sentence's parse; the retrieval needs this score (its scale is cosine similarity). A
+# question with a word the knowledge base never speaks of ("hunden", "fika") is taken only
+# from a near-certain intent: otherwise the bot says honestly that it finds nothing on it.
 SEGMENT_CONFIDENCE = 0.5
-RANKING_CONFIDENCE = 0.25
+RANKING_CONFIDENCE = 0.4
 RETRIEVAL_SCORE = 0.45
 CLARIFY_SCORE = 0.25
+CERTAIN = 0.85
+_NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
+                       r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
 
 
 @dataclass
@@ -78,7 +100,8 @@ class Reading:
     role: Optional[str] = None
     facts: Dict[str, Any] = field(default_factory=dict)
     question: Optional[str] = None                      # the best question intent
-    question_source: str = ""                           # intent | segment | ranking | retrieval
+    question_source: str = ""                           # intent | segment | ranking | retrieval | newcomer
+    unknown: List[str] = field(default_factory=list)     # content words the knowledge base never speaks of
     candidates: List[str] = field(default_factory=list)  # likely question intents, best first
     asks: bool = False                                  # the message asks something
     about_sip: bool = False
@@ -89,11 +112,32 @@ def sentences(text: str) -> List[str]:
     return [s.strip() for s in _SENTENCES.split(text or "") if s and s.strip()]
 
 
-def places_in(text: str, places: Directory) -> Tuple[Optional[Place], List[Place], List[Place]]:
-    """(own place, competing own places, case places) of a message: a clause that says where
-    the case is or was ("bodde tidigare i Göteborg") names a case place; every other named
-    place is the user's own."""
-    own_clauses: List[str] = []
+_FILLER = {"i", "på", "från", "kommun", "kommuns", "region", "regionen", "län", "lan", "länet", "hej", "tack", "okej", "ok", "det", "är", "gäller"}
+
+
+def _clause_kind(clause: str, found: List[Place]) -> str:
+    """own | case | neutral: where the user is, where the case is, or not said."""
+    if _SELF.search(clause) or _ROLE_FIRST.search(clause):
+        return "own"
+    if _CASE_PLACE.search(clause) or _SOMEONE_ELSE.search(clause) or _SERVICE_THERE.search(clause):
+        return "case"
+    return "neutral"
+
+
+def _bare(text: str) -> bool:
+    """A message that is little more than a place ("Lund", "i Varbergs kommun", "Region Skåne")."""
+    return len([w for w in re.findall(r"[\wåäöÅÄÖé]+", text or "") if w.lower() not in _FILLER]) <= 3
+
+
+def places_in(text: str, places: Directory, region_known: bool = False) -> Tuple[Optional[Place], List[Place], List[Place]]:
+    """(own place, competing own places, case places) of a message. Each clause that names a
+    place is read for who it is about: the user ("jag jobbar i Lund", "kurator i Laholm",
+    "Lund", "byt till Skåne") names the user's own place; the case ("pojken bodde tidigare i
+    Göteborg", "BUP i Huddinge har kontakt", "mamman bor i Umeå") names a case place, which
+    never changes the user's region. A clause that says neither counts as the user's own only
+    while no region is known."""
+    own: List[str] = []
+    neutral: List[str] = []
     case_places: List[Place] = []
     for clause in _CLAUSES.split(text or ""):
         if not clause or not clause.strip():
@@ -101,13 +145,17 @@ def places_in(text: str, places: Directory) -> Tuple[Optional[Place], List[Place
         found = places.find(clause)
         if not found:
             continue
-        if _CASE_PLACE.search(clause):
-            case_places.extend(p for p in found if p not in case_places)
+        kind = "own" if _bare(text) else _clause_kind(clause, found)
+        if kind == "own":
+            own.append(clause)
+        elif kind == "neutral" and not region_known:
+            neutral.append(clause)
         else:
-            own_clauses.append(clause)
-    if not own_clauses:
+            case_places.extend(p for p in found if p not in case_places)
+    chosen = own or neutral
+    if not chosen:
         return None, [], case_places
-    place, competing = places.lookup(" , ".join(own_clauses))
+    place, competing = places.lookup(" , ".join(chosen))
     return place, competing, case_places
 
 
@@ -130,7 +178,7 @@ def _remainder(text: str) -> str:
 
 def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable[Mapping[str, Any]] = (),
          segments: Iterable[Mapping[str, Any]] = (), entities: Iterable[Mapping[str, Any]] = (),
-         places: Optional[Directory] = None, today: Optional[dt.date] = None) -> Reading:
+         places: Optional[Directory] = None, today: Optional[dt.date] = None, region_known: bool = False) -> Reading:
     from bot.places import directory
 
     places = places or directory()
@@ -142,7 +190,7 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
 
         r.place, r.competing = place_from_message(text, entities, places)
     else:
-        r.place, r.competing, r.case_places = places_in(text, places)
+        r.place, r.competing, r.case_places = places_in(text, places, region_known)
     r.role = audiences.infer(text or "")
     r.facts = factlib.from_text(text or "", today)
     remainder = _remainder(text)
@@ -156,11 +204,14 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         if candidate in known and candidate not in r.candidates:
             r.candidates.append(candidate)
 
-    if r.intent in known and r.confidence >= SEGMENT_CONFIDENCE:
+    r.unknown = retrieval.unknown_words(remainder or text)
+    if r.intent in known and (r.confidence >= CERTAIN or (r.confidence >= SEGMENT_CONFIDENCE and not r.unknown)):
         take(r.intent, "intent")
     for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0)):
         if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and _QUESTION_WORDS.search(str(seg.get("text") or "")):
-            take(str(seg.get("intent") or ""), "segment")
+            take(str(seg.get("intent") or ""), "segment" if not r.unknown else "candidate")
+    if remainder and _NEWCOMER.search(text or "") and r.question is None:
+        take("what_is_sip", "newcomer")
     if remainder:
         for entry in ranking:
             if float(entry.get("confidence") or 0) >= RANKING_CONFIDENCE:
@@ -174,4 +225,6 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
                 r.candidates.append(hit.intent)
         if hits and hits[0].score >= CLARIFY_SCORE:
             r.about_sip = True
+    if r.unknown and r.question_source not in ("intent", "newcomer"):
+        r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
     return r
