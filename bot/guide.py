@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from bot.audience import wants_plain
-from bot.knowledge import Answer, KnowledgeBase, Step
+from bot.knowledge import REGION_IDS, Answer, KnowledgeBase, Step
 from bot.render import region_label, source_lines
 
 NEXT, BACK, GOTO, STOP = "/guide_next", "/guide_back", "/guide_goto", "/guide_stop"
@@ -29,8 +29,13 @@ class GuidePage:
 
 
 def steps(kb: KnowledgeBase, region: Optional[str]) -> Tuple[Answer, List[Step]]:
+    """The region's steps, or the national ones where the routine lists none (Jönköpings län
+    says it has seven steps but the text does not name them: its rule is shown on step 1)."""
     answer = kb.answer(region, "process.steps")
-    return answer, list(answer.rule.params.steps or [])
+    if answer.rule.params.steps:
+        return answer, list(answer.rule.params.steps)
+    national = kb.answer(None, "process.steps")
+    return Answer(national.rule, answer.region, True), list(national.rule.params.steps or [])
 
 
 def clamp(kb: KnowledgeBase, region: Optional[str], step: Optional[float]) -> int:
@@ -48,6 +53,7 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
     current = all_steps[step - 1]
     plain = wants_plain(audience)
     lines: List[str] = []
+    extra: List[Answer] = []
     if resumed:
         lines.append(f"Vi fortsätter guiden där du var, på steg {step}.")
     elif step == 1:
@@ -55,6 +61,10 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
         lines.append(f"Jag guidar dig genom SIP-processen i {where}, steg för steg. "
                      f"Den har {total} steg. Du kan gå framåt, bakåt, hoppa till ett steg eller "
                      "avbryta och fortsätta senare (skriv ”fortsätt guiden”).")
+        own = kb.regional(region, "process.steps") if region in REGION_IDS else None
+        if own is not None and not own.params.steps:
+            lines.append(own.plain if plain else own.statement)
+            extra.append(Answer(own, region, False))
         if process.fallback or process.region == "national":
             lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är SIP-guidens sammanfattning "
                          "av den gång som rutinerna i stort följer.")
@@ -66,7 +76,7 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
         text = a.rule.plain.split(". ")[0].rstrip(".") + "." if plain else a.rule.short
         note = " (rutinen säger inget – nationell grund)" if a.fallback else ""
         lines.append(f"☐ {kb.topics[topic].title}: {text}{note}")
-    used = [process] + checklist
+    used = extra + [process] + checklist
     buttons: List[Tuple[str, str]] = []
     if step > 1:
         buttons.append(("◀ Föregående steg", BACK))
