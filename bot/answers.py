@@ -77,7 +77,7 @@ def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], a
     if region in REGION_IDS:
         paragraphs.append(f"Så här gäller det i {region_label(kb, region)}:")
     for a in answers:
-        paragraphs.append(rule_body(a, plain))
+        paragraphs.append(rule_body(a, plain, audience))
     silent = [a for a in answers if a.fallback]
     if region in REGION_IDS and silent:
         titles = ", ".join(kb.topics[a.topic].title.lower() for a in silent)

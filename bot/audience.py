@@ -47,3 +47,11 @@ def infer(text: str) -> Optional[str]:
 
 def wants_plain(audience: Optional[str]) -> bool:
     return audience in PLAIN_AUDIENCES
+
+
+def wording(rule, audience: Optional[str]) -> str:
+    """A rule in the reader's register: staff the statement, young people the plain version
+    (written to "du"), guardians their own version where the plain one speaks to the child."""
+    if audience == GUARDIAN:
+        return rule.guardian or rule.plain
+    return rule.plain if audience == YOUNG else rule.statement

@@ -309,7 +309,7 @@ def case_result(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Tu
 def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[str, Any],
             audience: Optional[str], today: Optional[dt.date]) -> Turn:
     decision = casecheck.decide(kb, region, state, _today(today))
-    text = decision_text(kb, decision, plain=audiences.wants_plain(audience))
+    text = decision_text(kb, decision, audience=audience)
     skipped = [casecheck.question(f).text.split("?")[0].lower() for f in state.get("skipped") or []]
     if decision.missing:
         text = ("Jag kan inte ge ett säkert svar utan de uppgifter du hoppade över. Så här säger rutinen:\n" + text)

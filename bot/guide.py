@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from bot.audience import wants_plain
+from bot.audience import wants_plain, wording
 from bot.knowledge import REGION_IDS, Answer, KnowledgeBase, Step
 from bot.render import region_label, source_lines
 
@@ -63,7 +63,7 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
                      "avbryta och fortsätta senare (skriv ”fortsätt guiden”).")
         own = kb.regional(region, "process.steps") if region in REGION_IDS else None
         if own is not None and not own.params.steps:
-            lines.append(own.plain if plain else own.statement)
+            lines.append(wording(own, audience))
             extra.append(Answer(own, region, False))
         if process.fallback or process.region == "national":
             lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är SIP-guidens sammanfattning "

@@ -252,6 +252,9 @@ class Rule(_Strict):
     short: constr(strip_whitespace=True, min_length=1, max_length=160)
     statement: NonEmpty
     plain: NonEmpty
+    # The plain version for guardians, where ``plain`` speaks to the child ("dina vårdnadshavare");
+    # without it, ``plain`` must fit both (tests/unit/test_voice.py).
+    guardian: Optional[constr(strip_whitespace=True, min_length=1)] = None
     basis: Optional[str] = None  # national rules only: law | common | none
     strength: str  # ska | bor | kan | info (STRENGTHS)
     params: Params = Params()

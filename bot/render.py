@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional
 
+from bot.audience import wording
 from bot.places import directory
 from bot.knowledge import REGION_IDS, Answer, Citation, KnowledgeBase, Source
 from bot.rules import Decision
@@ -34,9 +35,10 @@ def strength_note(answer: Answer, plain: bool = False) -> Optional[str]:
     return RECOMMENDATION_NOTE[key]
 
 
-def rule_body(answer: Answer, plain: bool = False) -> str:
-    """The rule's statement (or plain version), with the recommendation note when it is advice."""
-    text = answer.rule.plain if plain else answer.rule.statement
+def rule_body(answer: Answer, plain: bool = False, audience: Optional[str] = None) -> str:
+    """The rule's statement (or plain version; for a known audience, its register: see
+    bot.audience.wording), with the recommendation note when it is advice."""
+    text = wording(answer.rule, audience) if audience else (answer.rule.plain if plain else answer.rule.statement)
     note = strength_note(answer, plain)
     return f"{text}\n{note}" if note else text
 
@@ -120,8 +122,8 @@ def rule_text(kb: KnowledgeBase, answer: Answer, plain: bool = False) -> str:
     return "\n".join(parts)
 
 
-def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False) -> str:
-    lines = list(decision.plain if plain else decision.professional)
+def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False, audience: Optional[str] = None) -> str:
+    lines = list(decision.text_for(audience) if audience else (decision.plain if plain else decision.professional))
     fallbacks = [a for a in decision.used if a.fallback]
     if fallbacks:
         titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)

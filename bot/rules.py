@@ -124,6 +124,7 @@ class Decision:
     outcome: Enum
     professional: List[str] = field(default_factory=list)
     plain: List[str] = field(default_factory=list)
+    guardian: List[str] = field(default_factory=list)  # the plain text, with the rules' guardian versions
     used: List[Answer] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)
     details: Dict[str, object] = field(default_factory=dict)
@@ -138,13 +139,19 @@ class Decision:
         professional, plain = phrase(key, **fields)
         self.professional.append(professional)
         self.plain.append(plain)
+        self.guardian.append(plain)
 
     def cite(self, answer: Answer) -> Answer:
         """Use a rule and add its own text (statement / plain version)."""
         self.use(answer)
         self.professional.append(answer.rule.statement)
         self.plain.append(answer.rule.plain)
+        self.guardian.append(answer.rule.guardian or answer.rule.plain)
         return answer
+
+    def text_for(self, audience: Optional[str]) -> List[str]:
+        """The sentences in the reader's register (bot.audience)."""
+        return {"guardian": self.guardian, "young": self.plain}.get(audience or "", self.professional)
 
     def need(self, *facts: str) -> None:
         self.missing.extend(f for f in facts if f not in self.missing)
@@ -777,6 +784,7 @@ def deadlines(kb: KnowledgeBase, region: Optional[str], facts: DeadlineFacts, to
         fields = dict(date=swedish_date(dl.date), period=describe_period(period) if period else "")
         d.professional.append(phrase(key, status=passed_pro, **fields)[0])
         d.plain.append(phrase(key, status=passed_plain, **fields)[1])
+        d.guardian.append(d.plain[-1])
     latest = next((dl for dl, _ in found if dl.key == "meeting_latest"), None)
     if facts.meeting and latest is not None:
         d.details["meeting_on_time"] = facts.meeting <= latest.date
