@@ -80,3 +80,244 @@ def test_yes_no_and_skip(text, yes, skip):
 ])
 def test_closing_reason(text, reason):
     assert facts.closing_reason(text) == reason
+
+
+# ============================================================================= free descriptions
+# Every sentence below is written for these tests: people describing their own case.
+
+@pytest.mark.parametrize("text, expected", [
+    ("vi har en kille på 14 som inte går till skolan", 14),
+    ("det gäller en tjej på tretton", 13),
+    ("en pojke på 9 år med autism", 9),
+    ("tjejen är tretton och har det tufft", 13),
+    ("pojken e 12 nu", 12),
+    ("en 13-årig elev i vår klass", 13),
+    ("vi har en 17-åring som snart flyttar hemifrån", 17),
+    ("han är 16 år gammal", 16),
+    ("hon har fyllt 16 sedan förra mötet", 16),
+    ("min son (9) har svårt i skolan", 9),
+    ("min dotter 11 år har fått en diagnos", 11),
+    ("jag är 42 och min son är 8", 8),                 # the child's age, not the writer's
+    ("jag är 17 och vill veta vad en SIP är", 17),     # a young person about themselves
+    ("hon går i åttan", None),                         # a school year is not an age
+    ("han har gått i nian ett år extra", None),
+    ("vi har haft kontakt i 3 år", None),              # a period
+    ("det började för 2 år sedan", None),
+    ("planen ska följas upp minst 1 gång per år", None),
+    ("samtycket gäller i 12 månader", None),
+    ("när hon var 7 år fick hon sin diagnos", None),   # an age in the past
+    ("han har inte fyllt 18 än", None),                # a bound, not an age
+    ("gäller det barn under 18 år?", None),
+    ("vi har två vårdnadshavare och tre verksamheter", None),
+])
+def test_age_in_free_words(text, expected):
+    assert facts.age(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("bara mamma har skrivit under", {"guardians": 2, "guardians_consenting": 1}),
+    ("Bara mamman har skrivit på, vad gör vi nu?", {"guardians": 2, "guardians_consenting": 1}),
+    ("pappan vägrar", {"guardians": 2, "guardians_consenting": 1}),
+    ("hans pappa vägrar skriva under", {"guardians": 2, "guardians_consenting": 1}),   # a parent writing
+    ("den andra föräldern säger nej", {"guardians": 2, "guardians_consenting": 1}),
+    ("ena vårdnadshavaren vill inte", {"guardians": 2, "guardians_consenting": 1}),
+    ("ena vardnadshavaren vill inte", {"guardians": 2, "guardians_consenting": 1}),   # without å/ä/ö
+    ("den ena föräldern vill men inte den andra", {"guardians": 2, "guardians_consenting": 1}),
+    ("mamma har skrivit under men inte pappa", {"guardians": 2, "guardians_consenting": 1}),
+    ("båda föräldrarna har sagt ja", {"guardians": 2, "guardians_consenting": 2}),
+    ("mamma och pappa har skrivit på", {"guardians": 2, "guardians_consenting": 2}),
+    ("mamma skrev under igår och pappa också", {"guardians": 2, "guardians_consenting": 2}),
+    ("ingen av dem vill", {"guardians_consenting": 0}),
+    ("föräldrarna vägrar skriva på", {"guardians_consenting": 0}),
+    ("varken mamma eller pappa vill skriva under", {"guardians_consenting": 0}),
+    ("mamma har ensam vårdnad", {"guardians": 1}),
+    ("pappa har ensam vardnad och har skrivit under", {"guardians": 1, "guardians_consenting": 1}),
+    ("de har gemensam vårdnad om pojken", {"guardians": 2}),
+    ("föräldrarna har delad vårdnad", {"guardians": 2}),
+    ("hon har bara en vårdnadshavare", {"guardians": 1}),
+    ("mamma har ensam vårdnad och pappan vägrar", {"guardians": 1}),   # the father has no say
+    ("pappan har inte vårdnaden, han säger nej", {"guardians": 1}),
+    ("mamma har skrivit under", {}),                 # one yes: two guardians are not evident
+    ("en förälder vill ha SIP", {}),
+    ("eleven säger nej", {}),                        # the child's no is not a guardian's
+    ("vilka vårdnadshavare ska skriva under?", {}),
+    ("jag och hans pappa har skrivit under", {"guardians": 2, "guardians_consenting": 2}),   # a parent writing
+    ("jag har skrivit på men mitt ex vägrar", {"guardians": 2, "guardians_consenting": 1}),
+    ("mamma vill men jag vet inte om pappa vill", {}),    # the father's answer is not known
+    ("ingen av dem motsätter sig", {}),                   # nobody objecting is not nobody consenting
+    ("pojken får inte skriva under själv", {}),
+])
+def test_guardians_and_who_consents(text, expected):
+    assert facts.guardians(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("han vill inte själv", False),
+    ("hon vill ha SIP", True),
+    ("eleven säger nej till en SIP", False),
+    ("pojken har sagt ja", True),
+    ("hen själv vill inte vara med", False),
+    ("hon vill inte ha någon sip alls", False),
+    ("mamma vill inte", None),                       # a guardian, not the person
+    ("hon vill inte att pappa är med", None),        # not a no to the SIP
+    ("han vill inte gå till skolan", None),
+    ("flickan vill inte prata med soc", None),
+])
+def test_the_persons_own_yes_or_no(text, expected):
+    assert facts.person_consents(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("eleven har kontakt med BUP", [("bup", True)]),
+    ("habiliteringen har aldrig träffat pojken", [("habilitering", False)]),
+    ("han har inte träffat någon på BUP än", [("bup", False)]),
+    ("det finns ingen kontakt med socialtjänsten", [("socialtjanst", False)]),
+    ("hon står i kö till BUP sedan i våras", [("bup", False)]),
+    ("han ar inte aktuell pa bup langre", [("bup", False)]),
+    ("har kontakt med BUP men inte med habben", [("bup", True), ("habilitering", False)]),
+    ("BUP träffar honom varje vecka och soc har inte träffat honom", [("bup", True), ("socialtjanst", False)]),
+    ("familjen har ett öppet ärende hos soc", [("socialtjanst", True)]),
+    ("hon är inskriven på habiliteringen och går på BUP", [("habilitering", True), ("bup", True)]),
+    ("skolan och BUP är inkopplade", [("skola", True), ("bup", True)]),
+    ("ska vi kalla BUP och vårdcentralen?", [("bup", None), ("vardcentral", None)]),
+    ("barn- och ungdomsmottagningen har kontakt", [("bumm", True)]),     # not the ungdomsmottagning
+    ("Socialsekreteraren träffar familjen", [("socialtjanst", True)]),
+    ("vad gäller för samtycke", []),
+    ("skolan har kontakt med BUP", [("skola", None), ("bup", None)]),   # with each other, not with the child
+    ("BUP, där han står i kö, har inte hört av sig", [("bup", False)]),
+    ("hon har kontakt med både BUP och habben", [("bup", True), ("habilitering", True)]),
+    ("Habben har aldrig träffat henne och skolan vet inget", [("habilitering", False), ("skola", None)]),
+])
+def test_organisation_contacts(text, expected):
+    assert [(o["id"], o["ongoing"]) for o in facts.organisation_contacts(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Jag är socialsekreterare i en mindre kommun och undrar om samtycke", []),
+    ("jag är kurator på skolan", []),
+    ("Jag jobbar på BUP. Hur gör vi med kallelsen?", []),
+    ("Hej, socialsekreterare här. Kan vi kalla utan samtycke?", []),
+    ("Jag arbetar inom socialtjänsten och har en familj med barn på habiliteringen", ["habilitering"]),
+    ("jag är kurator och BUP har kontakt med eleven", ["bup"]),
+    ("Jag jobbar som specialpedagog på en grundskola, eleven går på BUP", ["bup"]),
+    ("Jag heter Mia och är skolsköterska. Pojken har kontakt med ungdomsmottagningen.", ["ungdomsmottagning"]),
+    ("vi på skolan vill kalla BUP och soc", ["bup", "socialtjanst"]),
+    ("jag är orolig för att BUP inte kallar oss", ["bup"]),        # a feeling, not a role
+    ("jag är mamma till en pojke som går på BUP", ["bup"]),
+    ("jag är aktuell på BUP sedan ett år", ["bup"]),               # a young person's own contact
+])
+def test_a_self_introduction_is_not_the_case(text, expected):
+    assert facts.organisations(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("samtycket skrevs under i september förra året", {"consent_date": dt.date(2025, 9, 1)}),
+    ("mamma skrev på i mars i år", {"consent_date": dt.date(2026, 3, 1)}),
+    ("vi upptäckte behovet i september", {"need_identified": dt.date(2026, 9, 1)}),
+    ("behovet upptäcktes i december", {"need_identified": dt.date(2025, 12, 1)}),     # past: not next month
+    ("mötet blir i mars", {"meeting": dt.date(2027, 3, 1)}),                         # future: next March
+    ("mötet hölls i våras", {"meeting": dt.date(2026, 3, 1)}),
+    ("vi märkte behovet i höstas", {"need_identified": dt.date(2026, 9, 1)}),
+    ("hon gav sitt samtycke förra månaden", {"consent_date": dt.date(2026, 10, 1)}),
+    ("vi hade mötet förra veckan", {"meeting": dt.date(2026, 11, 16)}),               # Monday of that week
+    ("vi kallade till möte i förrgår", {"invitation_sent": dt.date(2026, 11, 24)}),
+    ("för tre veckor sedan följde vi upp planen", {"last_follow_up": dt.date(2026, 11, 5)}),
+    ("vi träffades för två veckor sen", {"meeting": dt.date(2026, 11, 12)}),
+    ("mötet är bokat till 2027-01-14", {"meeting": dt.date(2027, 1, 14)}),
+    ("mötet hölls 2026-03-01", {"meeting": dt.date(2026, 3, 1)}),                     # ISO, not 3 January
+    ("samtycket skrevs under 1/12", {"consent_date": dt.date(2025, 12, 1)}),
+    ("mötet ska hållas 1/12", {"meeting": dt.date(2026, 12, 1)}),
+    ("vi sågs i måndags", {"meeting": dt.date(2026, 11, 23)}),
+    ("senaste uppföljningen var juni 2025", {"last_follow_up": dt.date(2025, 6, 1)}),
+    ("behovet uppmärksammades i slutet av oktober", {"need_identified": dt.date(2026, 10, 21)}),
+    ("Igår hade vi SIP-möte och samtycket gavs i oktober",
+     {"meeting": dt.date(2026, 11, 25), "consent_date": dt.date(2026, 10, 1)}),
+    ("3 mars hölls mötet och 1 mars gavs samtycket",
+     {"meeting": dt.date(2026, 3, 3), "consent_date": dt.date(2026, 3, 1)}),
+    ("vi skickade kallelsen till mötet igår", {"invitation_sent": dt.date(2026, 11, 25)}),
+    ("mote i forrgar", {"meeting": dt.date(2026, 11, 24)}),                           # without å/ä/ö
+    ("hon fyller 16 i maj", {}),                     # a birthday, not a date of the case
+    ("vi jobbar med det 24/7", {}),
+    ("i jul ska vi ses igen", {}),                    # Christmas, not July
+    ("hon har gått i skolan i tre år", {}),
+    ("mötet är på fredag", {"meeting": dt.date(2026, 11, 27)}),
+    ("vi ska ha SIP-möte v. 3", {"meeting": dt.date(2027, 1, 18)}),                  # week 3 of next year
+    ("mötet är nästa vecka", {"meeting": dt.date(2026, 11, 30)}),
+    ("behovet sågs för ett halvår sedan", {"need_identified": dt.date(2026, 5, 26)}),
+    ("planen upprättades förra året", {"last_follow_up": dt.date(2025, 1, 1)}),
+    ("han är född i mars 2012", {}),
+])
+def test_dates_people_write(text, expected):
+    assert facts.dates(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text, today, expected", [
+    ("mötet hölls i våras", dt.date(2026, 2, 10), dt.date(2025, 3, 1)),    # still before this spring
+    ("behovet upptäcktes i höstas", dt.date(2026, 5, 10), dt.date(2025, 9, 1)),
+    ("samtycket gavs i september", dt.date(2026, 5, 10), dt.date(2025, 9, 1)),
+])
+def test_seasons_and_months_fall_in_the_most_recent_past(text, today, expected):
+    assert list(facts.dates(text, today).values()) == [expected]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("hon vill inte ha kvar SIP:en", "samtycke_aterkallat"),
+    ("pappan har tagit tillbaka sitt samtycke", "samtycke_aterkallat"),
+    ("allt fungerar nu, inga insatser kvar", "behov_upphort"),
+    ("han klarar sig själv nu och behöver inte längre stödet", "behov_upphort"),
+    ("familjen flyttar utomlands i vår", "flytt_utanfor_regionen"),
+    ("malen ar uppnadda", "mal_forandrat"),
+    ("familjen flyttar till Norrland", None),         # a place alone: the caller decides
+    ("hon vill inte ha någon SIP", None),            # a no to begin with, not a withdrawal
+    ("behovet har inte upphört", None),
+    ("allt fungerar inte", None),
+])
+def test_closing_reasons_in_more_words(text, reason):
+    assert facts.closing_reason(text) == reason
+
+
+def test_from_text_gives_organisations_with_contact_when_the_text_says():
+    found = facts.from_text("Vi har en tjej på 15 där pappan vägrar skriva på. BUP har kontakt med henne, "
+                            "habben har aldrig träffat henne och skolan vet inget.", TODAY)
+    assert found["age"] == 15 and found["guardians"] == 2 and found["guardians_consenting"] == 1
+    assert found["organisations"] == [{"id": "bup", "ongoing": True}, {"id": "habilitering", "ongoing": False},
+                                      {"id": "skola", "ongoing": None}]
+
+
+def test_from_text_gives_organisation_ids_when_no_contact_is_known():
+    assert facts.from_text("ska vi kalla skolan och BUP?", TODAY) == {"organisations": ["skola", "bup"]}
+
+
+def test_from_text_leaves_the_writers_own_role_out():
+    assert facts.from_text("Jag är socialsekreterare i en kommun. Barnet är 12 och han vill inte själv.", TODAY) == {
+        "age": 12, "person_consents": False}
+
+
+def test_the_case_checks_take_the_facts_read_here():
+    from bot import casecheck
+
+    known = facts.from_text("en kille på 14, bara mamma har skrivit under och han vill inte själv. "
+                            "BUP har kontakt, habiliteringen står i kö.", TODAY)
+    consent = casecheck.new_state("consent", known)
+    assert consent["facts"] == {"age": 14, "guardians": 2, "guardians_consenting": 1, "person_consents": False}
+    invitations = casecheck.new_state("invitations", known)
+    assert invitations["facts"]["organisations"] == [{"id": "bup", "ongoing": True},
+                                                     {"id": "habilitering", "ongoing": False}]
+    casecheck.model(invitations)  # the rules core accepts them
+
+
+def test_reading_a_typical_message_is_fast():
+    import time
+
+    messages = ["Hej! Jag är kurator på en skola. Vi har en elev på 14 med två vårdnadshavare där pappan vägrar.",
+                "Behovet upptäcktes för tre veckor sedan, när senast ska mötet hållas?",
+                "BUP har kontakt men habben har aldrig träffat honom. Mötet hölls i september förra året.",
+                "ja", "hoppa över", "Kan vi avsluta? Allt fungerar nu och inga insatser kvar."]
+    for m in messages:
+        facts.from_text(m, TODAY)
+    start = time.perf_counter()
+    for _ in range(20):
+        for m in messages:
+            facts.from_text(m, TODAY)
+    per_message_ms = (time.perf_counter() - start) / (20 * len(messages)) * 1000
+    assert per_message_ms < 5, per_message_ms
