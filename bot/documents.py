@@ -14,7 +14,14 @@ Also here, because both documents (and the calendar file) need them:
 - ``strength_label``: the force in Swedish, as the draft shows it;
 - ``rests_on`` / ``sentence_with``: the words of a rule an element of a document rests on,
   and the rule's own sentence holding them (so a line of a document quotes the knowledge base
-  instead of new text).
+  instead of new text);
+- ``period`` / ``period_words``: a rule's period in words as the routine writes it ("30 dagar",
+  "12 månader", "tre veckor");
+- ``deadline_sentence``: the rules core's sentence for a computed date, in its recommendation
+  form when the rule is advice.
+
+``pieces`` lists every text of a document in the order the .docx holds it (``docx_text``
+reads it back), for tests and checks.
 
 Pure Python: no Rasa import.
 """

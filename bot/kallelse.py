@@ -274,7 +274,7 @@ def _deadline_rows(kb: KnowledgeBase, region: Optional[str], found: Sequence[rul
     rows = []
     for dl in found:
         rule = kb.rule_by_id(dl.rule_id)
-        rows.append((rules.swedish_date(dl.date), doc.deadline_sentence(dl, kb.rule_by_id(dl.rule_id), today),
+        rows.append((rules.swedish_date(dl.date), doc.deadline_sentence(dl, rule, today),
                      f"{doc.DATE_KINDS[doc.recommendation(rule)]} (regel {dl.rule_id})",
                      " ".join(source_lines(kb, [Answer(rule, region or NATIONAL, dl.fallback)]))))
     return rows

@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from bot import documents as doc
-from bot.knowledge import (CLOSING_GROUNDS, LUS_HANDLING, NATIONAL, REGION_IDS, SCHOOL_ROLES, KnowledgeBase, Rule,
-                           knowledge)
+from bot.knowledge import (CLOSING_GROUNDS, LUS_HANDLING, NATIONAL, REGION_IDS, SCHOOL_ROLES, Answer, KnowledgeBase,
+                           Rule, knowledge)
 from bot.render import region_label, silence_note, source_lines
 from bot.rules import GROUNDS_IN_LAW
 
@@ -496,8 +496,6 @@ def answer(state: Dict[str, object], choice: Union[int, str], kb: Optional[Knowl
     ok = chosen == right
     region = state.get("region")
     rule = kb.rule_by_id(q["rule"])
-    from bot.knowledge import Answer
-
     used = Answer(rule, region or NATIONAL, bool(q["fallback"]))
     lines = [("Rätt!" if ok else f"Inte rätt. Rätt svar: {q['options'][right]}"), rule.statement.strip()]
     note = silence_note(kb, used)

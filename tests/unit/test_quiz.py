@@ -13,7 +13,7 @@ import re
 import pytest
 
 from bot import quiz
-from bot.knowledge import (CLOSING_GROUNDS, NATIONAL, REGION_IDS, KnowledgeBase, Params, knowledge)
+from bot.knowledge import CLOSING_GROUNDS, REGION_IDS, KnowledgeBase, Params, knowledge
 from bot.render import source_lines
 
 KB = knowledge()
