@@ -269,7 +269,7 @@ class ActionEnglish(_TurnAction, Action):
         return "action_english"
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
-        return dialogue.english(_text(tracker), _slots(tracker))
+        return dialogue.english(_text(tracker), _slots(tracker), entities=_entities(tracker))
 
 
 class ActionSetAudience(_TurnAction, Action):

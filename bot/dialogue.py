@@ -399,7 +399,11 @@ def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
 
 
 # ----------------------------------------------------------------------------- other turns
+_ENGLISH_UNCOVERED = re.compile(r"(?i)\b(record\w*|film\w*|dog|pets?|parking|pay|paid|costs?|fee|evening|"
+                                r"weekend|holiday|dress|clothes|lawyer)\b")
 _ENGLISH_TOPICS = [
+    (re.compile(r"(?i)\b(sign|signature|permission)"), "ask_consent"),
+    (re.compile(r"(?i)\bschool\b.*\b(call|invite|start|initiate|arrange)|\b(call|invite|start|initiate)\b.*\bschool"), "ask_school_role"),
     (re.compile(r"(?i)\bconsent"), "ask_consent"),
     (re.compile(r"(?i)\b(invite|invitation|call|who should)"), "ask_invite"),
     (re.compile(r"(?i)\b(close|closing|end the plan|terminate)"), "ask_close"),
@@ -413,17 +417,23 @@ ENGLISH_NOTICE = ("SIP-guiden svarar på svenska. Du kan skriva på engelska, me
                   "and region draw up together. Choose a question below, or write your question in Swedish.")
 
 
-def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
+def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None,
+            entities: Iterable[Mapping] = (), places: Optional[Directory] = None) -> Turn:
+    """A message in English: the notice, the place the user gave, and the Swedish answer where
+    the English question is recognisable (or the honest answer when no rule speaks of it)."""
     turn = Turn(slots={"case_start": False}).say(ENGLISH_NOTICE)
+    region = _region_from_message(turn, text, entities, slots, places or directory())
+    if _ENGLISH_UNCOVERED.search(text or ""):
+        return _not_found(turn, region, [])
     for pattern, intent in _ENGLISH_TOPICS:
         if pattern.search(text or ""):
             q = questions()[intent]
-            if slots.get("region") is None and q.regional:
+            if region is None and q.regional:
                 turn.say("Which municipality? / Vilken kommun gäller det?", REGION_BUTTONS)
                 turn.slots["pending"] = intent
                 return turn
-            reply = answer_topics(knowledge(), slots.get("region"), q.topics, "guardian")
-            return turn.say(reply.text, [], reply.answers, slots.get("region") or "annan")
+            reply = answer_topics(knowledge(), region, q.topics, slots.get("audience") or "guardian")
+            return turn.say(reply.text, [], reply.answers, region or "annan")
     turn.messages[-1].buttons = MAIN_BUTTONS + [("Vad är SIP? / What is SIP?", "/what_is_sip")]
     return turn
 

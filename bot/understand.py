@@ -50,12 +50,20 @@ _SERVICE_THERE = re.compile(
 # ... and a clause with one of these says where the user is.
 _SELF = re.compile(
     r"(?i)(?<![\wåäö])((jag|vi)\s+(jobbar|arbetar|bor|är|sitter|finns|verkar|kommer)|jag\s+är\s+\w+|vi\s+på|"
+    r"(jag|vi)\s+har\s+(jobbat|arbetat|bott)|^\s*(jobbar|arbetar|sitter|verkar)|"
+    r"(mamma|pappa|förälder|vårdnadshavare)\s+(till|åt)|"
+    r"(i|we)\s+(live|work|am|are)\b|my\s+(school|job|office)|"
     r"här\s+i|hos\s+oss|vår\s+kommun|min\s+kommun|byt\w*\s+(region|kommun|län)?\s*till|gäller\s+(det|rutinen)\s+i|"
     r"rutinen\s+(i|för)|här\s*$|vi\s+har\s+en|gör\s+(man|ni|vi)|gäller\s+(det\s+)?(i|för))(?![\wåäö])")
 _ROLE_FIRST = re.compile(
-    r"(?i)^\s*(hej[,!]?\s+)?(är\s+)?(kurator|skolkurator|socialsekreterare|rektor|lärare|mentor|sjuksköterska|skolsköterska|"
-    r"psykolog|läkare|handläggare|specialpedagog|elevhälsan|socialtjänsten|bup|habiliteringen|vårdcentralen|"
-    r"förskolan|skolan|mamma|pappa|förälder|vårdnadshavare)\s+(i|på|inom|från)\s")
+    r"(?i)^\s*(hej[,.!]?\s+)?(är\s+)?([\wåäö]+-)?(kurator|skolkurator|socialsekreterare|socionom|rektor|lärare|mentor|"
+    r"sjuksköterska|skolsköterska|psykolog|läkare|handläggare|specialpedagog|familjehemsförälder|"
+    r"biståndshandläggare|behandlare|fritidsledare|ssk|chef|enhetschef)(?![\wåäö])")
+# A service named first ("Socialtjänsten i Kristianstad här") is the writer's workplace unless the
+# clause is about someone else ("BUP-mottagningen i Huddinge har kontakt med eleven").
+_SERVICE_FIRST = re.compile(
+    r"(?i)^\s*(hej[,.!]?\s+)?(vi\s+på\s+)?(elevhälsan|socialtjänsten|bup|habiliteringen|vårdcentralen|förskolan|"
+    r"skolan|barnhälsovården|bvc|ungdomsmottagningen)\s+(i|på|inom)\s")
 _CLAUSES = re.compile(r"[.!?;:,–—\n]+|\s(?:men|samt|fast|och|som|vars|där|när|eftersom)\s", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Words that make a sentence a question or a request for help.
@@ -118,6 +126,8 @@ _FILLER = {"i", "på", "från", "kommun", "kommuns", "region", "regionen", "län
 def _clause_kind(clause: str, found: List[Place]) -> str:
     """own | case | neutral: where the user is, where the case is, or not said."""
     if _SELF.search(clause) or _ROLE_FIRST.search(clause):
+        return "own"
+    if _SERVICE_FIRST.search(clause) and not _SOMEONE_ELSE.search(clause):
         return "own"
     if _CASE_PLACE.search(clause) or _SOMEONE_ELSE.search(clause) or _SERVICE_THERE.search(clause):
         return "case"
