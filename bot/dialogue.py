@@ -171,6 +171,11 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
         dated = casecheck.new_state("deadlines", _dated(known, q.check))
         if casecheck.decide(kb, region, dated, _today(today)).details.get("deadlines"):
             return _start_check(turn, kb, region, dated, slots, today)
+    check = _check_of_facts(known) or q.check
+    if check != q.check and check is not None and _describes_case(known, text, None):
+        # The facts say what the case is about ("drog tillbaka sitt samtycke" is closing,
+        # "har en förvaltare" is consent) whatever the question's words matched.
+        return _start_check(turn, kb, region, casecheck.new_state(check, known), slots, today)
     if not q.check:
         known = {}
     state = casecheck.new_state(q.check, known) if q.check else None
@@ -180,6 +185,17 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     reply = answer_topics(kb, region, q.topics, _audience(turn, slots))
     buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
     return turn.say(reply.text, buttons, reply.answers, region or "annan")
+
+
+def _check_of_facts(known: Mapping[str, Any]) -> Optional[str]:
+    """The check that facts of a case point to, the most specific first."""
+    if known.get("reason"):
+        return "closing"
+    if any(k in known for k in ("can_consent", "legal_representative", "guardians_consenting", "person_consents")):
+        return "consent"
+    if any(isinstance(o, dict) and o.get("ongoing") is not None for o in known.get("organisations", [])):
+        return "invitations"
+    return None
 
 
 def _dated(known: Mapping[str, Any], check: Optional[str]) -> Dict[str, Any]:
@@ -254,10 +270,16 @@ def _start_check(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Di
         return _result(turn, kb, region, state, _audience(turn, slots), today)
     turn.slots["case"] = state
     turn.slots["case_start"] = True
-    turn.say(f"Jag bedömer ert ärende ({casecheck.TITLES[state['check']]}) utifrån rutinen i "
+    intro = (f"Jag bedömer ert ärende ({casecheck.TITLES[state['check']]}) utifrån rutinen i "
              f"{region_label(kb, region)}. Jag frågar bara efter det som behövs. "
              "Du kan hoppa över en fråga (”hoppa över”) eller avbryta (”avbryt”).")
-    return turn
+    if not state.get("facts"):
+        return turn.say(intro)
+    # What the facts already given decide, with its rules and sources; the form then asks
+    # only for what the rules core still needs.
+    decision = casecheck.decide(kb, region, state, _today(today))
+    so_far = decision_text(kb, decision, audience=_audience(turn, slots))
+    return turn.say(f"{so_far}\n\n{intro}", [], decision.used, region or "annan")
 
 
 def ask_case(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
