@@ -199,9 +199,10 @@ _NUMBERS_COMMON = {1: "en"}  # en vecka, en månad, en dag (ett år)
 def describe_period(delta: relativedelta) -> str:
     """A period in words: "tre veckor", "ett år", "en månad"."""
     parts = []
-    days = delta.days - 7 * delta.weeks if delta.weeks else delta.days
+    # relativedelta keeps weeks as days: whole weeks are said as weeks, anything else as days
+    weeks, days = (delta.days // 7, 0) if delta.days and delta.days % 7 == 0 else (0, delta.days)
     for amount, one, many, neuter in ((delta.years, "år", "år", True), (delta.months, "månad", "månader", False),
-                                      (delta.weeks, "vecka", "veckor", False), (days, "dag", "dagar", False)):
+                                      (weeks, "vecka", "veckor", False), (days, "dag", "dagar", False)):
         if amount:
             word = _NUMBERS.get(amount, str(amount)) if neuter or amount != 1 else _NUMBERS_COMMON[1]
             parts.append(f"{word} {one if amount == 1 else many}")

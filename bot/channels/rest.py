@@ -73,6 +73,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot import privacy
+from bot.channels.segments import with_segments
 from bot.channels.redis_lock import make_redis_tickets_atomic
 from bot.channels.replies import (  # noqa: F401  (the texts are part of this channel's interface)
     BAD_SENDER_REPLY, EMPTY_REPLY, ERROR_REPLY, NO_ANSWER_REPLY, NOT_JSON_REPLY, TIMEOUT_REPLY, TRUNCATED_NOTE,
@@ -375,8 +376,9 @@ class RedactingRestInput(RestInput):
         token = _TurnWatch.current.set(problems)
         failed = None
         try:
+            metadata = await with_segments(request, prepared.text, self.get_metadata(request))
             await on_new_message(UserMessage(prepared.text, collector, sender_id, input_channel=self._extract_input_channel(request),
-                                             metadata=self.get_metadata(request)))
+                                             metadata=metadata))
         except asyncio.CancelledError:
             failed = TIMEOUT_REPLY
             logger.error("Rasa svarade inte i tid (sender %s).", sender_id)
