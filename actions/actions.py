@@ -123,10 +123,11 @@ class ActionSetRegion(Action):
             return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.set_region(_text(tracker), _entities(tracker), directory())
         _utterances(dispatcher, outcome.utterances)
-        events = [SlotSet(name, value) for name, value in outcome.slots.items()]
+        said = {**outcome.slots, **({"audience": reading.role} if reading.role else {})}  # "jag är 15 och bor i Lund"
+        events = [SlotSet(name, value) for name, value in said.items()]
         if outcome.place is None:
             return events + [SlotSet("case_start", False)]
-        slots = {**_slots(tracker), **outcome.slots}
+        slots = {**_slots(tracker), **said}
         try:
             turn = dialogue.pending_after_region(slots)
         except Exception:  # noqa: BLE001

@@ -171,6 +171,7 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
         dated = casecheck.new_state("deadlines", _dated(known, q.check))
         if casecheck.decide(kb, region, dated, _today(today)).details.get("deadlines"):
             return _start_check(turn, kb, region, dated, slots, today)
+    known_all = dict(known)
     check = _check_of_facts(known) or q.check
     if check != q.check and check is not None and _describes_case(known, text, None):
         # The facts say what the case is about ("drog tillbaka sitt samtycke" is closing,
@@ -182,9 +183,24 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     starts_check = bool(state) and _describes_case(known, text, _audience(turn, slots))
     if state is not None and starts_check:
         return _start_check(turn, kb, region, state, slots, today)
-    reply = answer_topics(kb, region, q.topics, _audience(turn, slots))
+    reply = answer_topics(kb, region, _topics_for(q.topics, known_all), _audience(turn, slots))
     buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
     return turn.say(reply.text, buttons, reply.answers, region or "annan")
+
+
+def _topics_for(topics: List[str], known: Mapping[str, Any]) -> List[str]:
+    """The question's topics, and the ones the facts it gives make relevant: one of two
+    guardians refusing brings in the rule on two guardians, a child's own no the child's
+    consent, a withdrawn consent what withdrawal means."""
+    extra = []
+    g, yes = known.get("guardians"), known.get("guardians_consenting")
+    if yes is not None and (g is None or yes < g) and yes >= 1 or (g == 2 and yes == 1):
+        extra.append("consent.both_guardians")
+    if known.get("person_consents") is False:
+        extra.append("consent.child")
+    if known.get("reason") == "samtycke_aterkallat":
+        extra.append("consent.withdrawal")
+    return list(topics) + [t for t in extra if t not in topics]
 
 
 def _check_of_facts(known: Mapping[str, Any]) -> Optional[str]:

@@ -136,6 +136,8 @@ flickan kille killen tjej tjejen elev eleven ungdom familj familjen hem hemma sk
 igår idag imorgon förra nästa vecka veckan månaden året våren hösten sommaren vintern januari februari mars april
 maj juni juli augusti september oktober november december måndag tisdag onsdag torsdag fredag lördag söndag
 ja nej kanske absolut självklart visst okej ok hallå hejsan tjena mvh vänliga hälsningar
+ångra ångrar ångrade ångrat orolig oroliga rädd rädda nervös glad ledsen arg svårt lätt jobbigt konstigt viktigt
+gärna hellre måste vågar orkar hinner brukar verkar känns ser låter heter hette händer hänt
 """.split())
 
 
