@@ -192,7 +192,7 @@ def unknown_words(text: str) -> List[str]:
     out = []
     folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
     for word in folded.split():
-        if len(word) < 4 or word in _GENERAL_FOLDED or word.isdigit() or word in vocab or stem(word) in stems:
+        if len(word) < 4 or word in _GENERAL_FOLDED or word.isdigit() or word in vocab or stem(word) in stems or stem(word) in vocab:
             continue
         if len(word) >= 8 and process.extractOne(word, vocab, scorer=Levenshtein.distance, score_cutoff=2) is not None:
             continue  # a typo of a known word
