@@ -91,9 +91,14 @@ class _TurnAction:
         return _send(dispatcher, turn)
 
 
-def _utterances(dispatcher: CollectingDispatcher, utterances: List[region_flow.Utterance]) -> None:
+def _utterances(dispatcher: CollectingDispatcher, utterances: List[region_flow.Utterance]) -> List[Dict[Text, Any]]:
+    """Send the region flow's responses; when one asks for the region, remember its buttons
+    as offered (so that "2", "Skåne" or "hoppa över" answers them)."""
     for utterance in utterances:
         dispatcher.utter_message(response=utterance.response, **utterance.values)
+    if any(u.response == "utter_ask_region" for u in utterances):
+        return [SlotSet("offered", [[title, payload] for title, payload in dialogue.REGION_BUTTONS])]
+    return []
 
 
 class ActionGreet(Action):
@@ -106,8 +111,8 @@ class ActionGreet(Action):
             return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.greeting_with_place(_text(tracker), _entities(tracker), tracker.get_slot("region"),
                                                   tracker.get_slot("municipality"), directory())
-        _utterances(dispatcher, outcome.utterances)
-        return [SlotSet(name, value) for name, value in outcome.slots.items()]
+        offered = _utterances(dispatcher, outcome.utterances)
+        return offered + [SlotSet(name, value) for name, value in outcome.slots.items()]
 
 
 class ActionSetRegion(Action):
@@ -122,11 +127,11 @@ class ActionSetRegion(Action):
         if dialogue.more_than_a_place(reading):  # a question, a case, or a place that is part of a case
             return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.set_region(_text(tracker), _entities(tracker), directory())
-        _utterances(dispatcher, outcome.utterances)
+        offered = _utterances(dispatcher, outcome.utterances)
         said = {**outcome.slots, **({"audience": reading.role} if reading.role else {})}  # "jag är 15 och bor i Lund"
         events = [SlotSet(name, value) for name, value in said.items()]
         if outcome.place is None:
-            return events + [SlotSet("case_start", False)]
+            return events + offered + [SlotSet("case_start", False)]
         slots = {**_slots(tracker), **said}
         try:
             turn = dialogue.pending_after_region(slots)
@@ -147,8 +152,8 @@ class ActionChangeRegion(ActionSetRegion):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         place, competing = region_flow.place_from_message(_text(tracker), _entities(tracker), directory())
         if place is None and not competing:
-            dispatcher.utter_message(response="utter_ask_region")
-            return [SlotSet("case_start", False)]
+            offered = _utterances(dispatcher, [region_flow.Utterance("utter_ask_region")])
+            return offered + [SlotSet("case_start", False)]
         return super().run(dispatcher, tracker, domain)
 
 

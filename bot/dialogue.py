@@ -164,13 +164,17 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     turn.slots["pending"] = None
     kb = knowledge()
     known = factlib.from_text(text or "", _today(today))
-    if known and set(known) <= _DATE_KEYS:
-        # A question with dates and nothing else of a case: compute the dates at once
-        # (consent expiry, latest meeting, send-by, follow-up, forfeiture) where the routine
-        # gives the numbers; otherwise the topic's answer says what the routine says.
-        dated = casecheck.new_state("deadlines", _dated(known, q.check))
-        if casecheck.decide(kb, region, dated, _today(today)).details.get("deadlines"):
+    dates = {k: v for k, v in known.items() if k in _DATE_KEYS}
+    if dates and (set(known) <= _DATE_KEYS or intent in _DATE_QUESTIONS):
+        # A question with dates: compute the dates it asks about at once (consent expiry,
+        # latest meeting, send-by, follow-up, forfeiture) where the routine gives the numbers;
+        # otherwise the topic's answer says what the routine says.
+        dated = casecheck.new_state("deadlines", _dated(dates, q.check))
+        computed = casecheck.decide(kb, region, dated, _today(today)).details.get("deadlines") or []
+        wanted = _DATE_QUESTIONS.get(intent)
+        if any(wanted is None or dl.key in wanted for dl in computed):
             return _start_check(turn, kb, region, dated, slots, today)
+        known = {k: v for k, v in known.items() if k not in _DATE_KEYS}
     known_all = dict(known)
     check = _check_of_facts(known) or q.check
     if check != q.check and check is not None and _describes_case(known, text, None):
@@ -212,6 +216,19 @@ def _check_of_facts(known: Mapping[str, Any]) -> Optional[str]:
     if any(isinstance(o, dict) and o.get("ongoing") is not None for o in known.get("organisations", [])):
         return "invitations"
     return None
+
+
+# Question intents about dates, and the computed dates (bot/rules.COMPUTED_DATES) that answer
+# each; None: any date answers it.
+_DATE_QUESTIONS: Dict[str, Optional[set]] = {
+    "ask_consent_duration": {"consent_valid_until"},
+    "ask_consent": {"consent_valid_until"},
+    "ask_invitation_timing": {"send_invitation_by", "confirm_by", "meeting_earliest"},
+    "ask_follow_up": {"follow_up_latest", "forfeited_on", "auto_closed_on"},
+    "ask_forfeiture": {"forfeited_on", "auto_closed_on", "follow_up_latest"},
+    "ask_close": {"forfeited_on", "auto_closed_on"},
+    "ask_deadline": None,
+}
 
 
 def _dated(known: Mapping[str, Any], check: Optional[str]) -> Dict[str, Any]:
@@ -394,9 +411,8 @@ def guide_turn(command: str, slots: Mapping[str, Any], step: Optional[str] = Non
         resumed = current is not None
         n = guide.clamp(kb, region, current) if resumed else 1
         page = guide.page(kb, region, n, audience, resumed=resumed)
-    elif current is None:
-        return turn.say("Guiden är inte igång. Vill du att jag guidar dig genom en SIP steg för steg?",
-                        [("Starta guiden", "/guide_start")])
+    elif current is None:  # "nästa steg" with no guide running: start it
+        page = guide.page(kb, region, 1, audience)
     elif command == "goto":
         step = step if step is not None and str(step).strip().isdigit() else _step_number(text)
         if step is None:
@@ -576,6 +592,9 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
     offered = slots.get("offered") or []
     if reading.short_answer and offered:
         return _merge(turn, follow_offer(reading.short_answer, offered, slots, today))
+    named = understand.offered_choice(reading.text, offered) if offered and reading.place is None else None
+    if named is not None:
+        return _merge(turn, follow_offer(str(named + 1), offered, slots, today))
     if reading.competing:
         names = ", ".join(places.label(p) for p in reading.competing)
         return turn.say(f"Du nämner platser i olika regioner ({names}). Vilken kommun gäller det?", REGION_BUTTONS)
@@ -596,7 +615,10 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
         return turn.say(WHAT_NEXT, MAIN_BUTTONS)
     if reading.about_sip or reading.candidates:
         return _not_found(turn, region, reading.candidates)
-    if turn.messages and not reading.asks:  # a role or the privacy reminder: nothing more was asked
+    if turn.slots.get("audience") and not reading.asks:  # "jag skriver som vårdnadshavare"
+        said = _AUDIENCE_SAID[turn.slots["audience"]]
+        return turn.say(f"{said} {ASK_REGION}", REGION_BUTTONS) if region is None else turn.say(f"{said} {WHAT_NEXT}", MAIN_BUTTONS)
+    if turn.messages and not reading.asks:  # the privacy reminder: nothing more was asked
         return turn.say(WHAT_NEXT, MAIN_BUTTONS)
     return turn.say(OFF_TOPIC, MAIN_BUTTONS)
 

@@ -778,8 +778,12 @@ def deadlines(kb: KnowledgeBase, region: Optional[str], facts: DeadlineFacts, to
             add("consent_valid_until", valid[0], valid[1])
 
     d.details["deadlines"] = [dl for dl, _ in found]
-    d.cite(start)
+    if facts.need_identified or not found:  # how fast to start matters when the need is what was dated
+        d.cite(start)
     for dl, period in found:
+        if dl.key == "consent_valid_until" and dl.passed(today):
+            d.explain("deadline.consent_expired", date=swedish_date(dl.date))
+            continue
         passed_pro, passed_plain = phrase("deadline.passed") if dl.passed(today) else ("", "")
         key = f"deadline.{dl.key}" + (".bor" if dl.kind == "rekommendation" else "")
         fields = dict(date=swedish_date(dl.date), period=describe_period(period) if period else "")

@@ -78,7 +78,8 @@ _SIP_WORDS = re.compile(
 _SHORT_ANSWERS = [
     ("yes", re.compile(r"(?i)^\s*(ja|japp|jajamen|jo|ja\s+tack|gärna|absolut|okej|ok|visst|yes|precis|stämmer)\s*[.!]*\s*$")),
     ("no", re.compile(r"(?i)^\s*(nej|nä|nej\s+tack|nix|no|inte\s+nu|icke)\s*[.!]*\s*$")),
-    ("skip", re.compile(r"(?i)^\s*(hoppa\s+över|hoppa\s+over|skippa|vet\s+(inte|ej)|ingen\s+aning|osäker|oklart)\s*[.!]*\s*$")),
+    ("skip", re.compile(r"(?i)^\s*(hoppa\s+över|hoppa\s+over|skippa|vet\s+(inte|ej)|ingen\s+aning|osäker|oklart|"
+                        r"spelar\s+ingen\s+roll|vilken\s+som\s+helst|strunt\s+samma|kvittar)\s*[.!]*\s*$")),
 ]
 _ORDINALS = {"första": 1, "forsta": 1, "andra": 2, "tredje": 3, "fjärde": 4, "fjarde": 4, "femte": 5, "sjätte": 6, "sjatte": 6}
 _NUMBER_ANSWER = re.compile(r"(?i)^\s*(?:nummer\s+|nr\.?\s*|alternativ\s+|den\s+|det\s+)?(\d{1,2}|"
@@ -178,6 +179,20 @@ def short_answer(text: str) -> Optional[str]:
         word = m.group(1).lower()
         return str(_ORDINALS.get(word, word))
     return None
+
+
+def offered_choice(text: str, offered: Iterable[Iterable[str]]) -> Optional[int]:
+    """The offered button a short text names by its title ("Skåne", "annan", "samtycke",
+    "avsluta" for "Avsluta guiden"), as an index, or None."""
+    said = retrieval.fold(text)
+    if not said or len(said.split()) > 3:
+        return None
+    titles = [retrieval.fold(str(title)) for title, _ in offered]
+    for i, title in enumerate(titles):
+        if said == title:
+            return i
+    starts = [i for i, title in enumerate(titles) if len(said) >= 4 and (title.startswith(said) or said in title.split())]
+    return starts[0] if len(starts) == 1 else None
 
 
 def _remainder(text: str) -> str:
