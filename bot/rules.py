@@ -476,7 +476,9 @@ ACTIONS = {
     "remiss_forst": "behöver först en remiss och en etablerad kontakt innan den kan delta",
     "kontakt_forst": "kallas inte förrän det finns en kontakt; hjälp familjen att ta kontakt först",
     "skola_utan_insats": "kallas när den ansvarar för en insats för barnet; utan en sådan kan skolan ändå själv ta initiativ till SIP",
-    "ansokan_eller_kontakt": ("kallas inte bara för att informera om stöd eller ta emot en ansökan; vårdnadshavaren kan "
+    "ansokan_eller_kontakt": ("kallas inte utan pågående ärende; vårdnadshavaren kan ansöka om stöd, och du kan "
+                              "hjälpa till med kontakten"),
+    "inte_bara_information": ("kallas inte bara för att informera om stöd eller ta emot en ansökan; vårdnadshavaren kan "
                               "ansöka om stöd, och du kan hjälpa till med kontakten"),
     "ingen_skyldighet": "kan kallas, men är inte skyldig att komma bara för att informera om insatser eller ta emot en ansökan",
     "kalla_vid_behov": ("har ingen kontakt med personen än: den kan kallas om personen behöver dess insatser (lagen "
@@ -581,8 +583,10 @@ def _org_action(kb: KnowledgeBase, region: Optional[str], org, ongoing: Optional
     needs_referral = org.id in (referral.rule.params.organisations or []) or referral.national
     if kind == "specialist" and needs_referral:
         return "remiss_forst", [referral]
-    if kind == "socialtjanst":
+    if kind == "socialtjanst" and ongoing_only:   # Halland, Jönköpings län: only ongoing contacts are called
         return "ansokan_eller_kontakt", [kb.answer(region, "invitation.social_services_no_case")]
+    if kind == "socialtjanst":
+        return "inte_bara_information", [kb.answer(region, "invitation.social_services_no_case")]
     if ongoing_only:
         return "kontakt_forst", [contact]
     return "kalla_vid_behov", [contact]

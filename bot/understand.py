@@ -50,7 +50,7 @@ _SERVICE_THERE = re.compile(
 # ... and a clause with one of these says where the user is.
 _SELF = re.compile(
     r"(?i)(?<![\wåäö])((jag|vi)\s+(jobbar|arbetar|bor|är|sitter|finns|verkar|kommer)|jag\s+är\s+\w+|vi\s+på|"
-    r"(jag|vi)\s+har\s+(jobbat|arbetat|bott)|^\s*(jobbar|arbetar|sitter|verkar)|"
+    r"(jag|vi)\s+har\s+(jobbat|arbetat|bott)|(jag|vi)\s+har\s+(också\s+)?(ett|en)\s+(ärende|elev|klient|patient)\s+i|^\s*(jobbar|arbetar|sitter|verkar)|"
     r"(mamma|pappa|förälder|vårdnadshavare)\s+(till|åt)|"
     r"(i|we)\s+(live|work|am|are)\b|my\s+(school|job|office)|"
     r"här\s+i|hos\s+oss|vår\s+kommun|min\s+kommun|byt\w*\s+(region|kommun|län)?\s*till|gäller\s+(det|rutinen)\s+i|"
