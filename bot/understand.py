@@ -94,6 +94,7 @@ RANKING_CONFIDENCE = 0.4
 RETRIEVAL_SCORE = 0.45
 CLARIFY_SCORE = 0.25
 CERTAIN = 0.85
+OFF_TOPIC_CONFIDENCE = 0.6
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
 
@@ -229,6 +230,8 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         if candidate in known and candidate not in r.candidates:
             r.candidates.append(candidate)
 
+    if r.intent == "out_of_scope" and r.confidence >= OFF_TOPIC_CONFIDENCE and not _SIP_WORDS.search(text or ""):
+        return r  # the weather, a recipe: nothing about SIP to look for
     r.unknown = retrieval.unknown_words(remainder or text)
     if r.intent in known and (r.confidence >= CERTAIN or (r.confidence >= SEGMENT_CONFIDENCE and not r.unknown)):
         take(r.intent, "intent")
