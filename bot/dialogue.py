@@ -598,6 +598,8 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
     if reading.competing:
         names = ", ".join(places.label(p) for p in reading.competing)
         return turn.say(f"Du nämner platser i olika regioner ({names}). Vilken kommun gäller det?", REGION_BUTTONS)
+    if reading.off_topic:
+        return turn.say(OFF_TOPIC, MAIN_BUTTONS)
     had_region = slots.get("region")
     region = _region_from_message(turn, reading.text, entities, slots, places)
     now = {**slots, **turn.slots}

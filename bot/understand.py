@@ -116,6 +116,7 @@ class Reading:
     asks: bool = False                                  # the message asks something
     about_sip: bool = False
     short_answer: Optional[str] = None                  # yes | no | skip | a number "1".."9"
+    off_topic: bool = False                             # clearly about something else than SIP
 
 
 def sentences(text: str) -> List[str]:
@@ -231,6 +232,7 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.candidates.append(candidate)
 
     if r.intent == "out_of_scope" and r.confidence >= OFF_TOPIC_CONFIDENCE and not _SIP_WORDS.search(text or ""):
+        r.off_topic = True
         return r  # the weather, a recipe: nothing about SIP to look for
     r.unknown = retrieval.unknown_words(remainder or text)
     if r.intent in known and (r.confidence >= CERTAIN or (r.confidence >= SEGMENT_CONFIDENCE and not r.unknown)):
