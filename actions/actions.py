@@ -178,7 +178,7 @@ class ActionAnswerQuestion(_TurnAction, Action):
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
         reading = _reading(tracker)
-        if reading.question is None and reading.unknown:  # asks about something no rule speaks of
+        if reading.question is None and (reading.unknown or reading.uncovered):  # asks about something no rule speaks of
             return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
         return dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
 

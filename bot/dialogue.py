@@ -25,7 +25,7 @@ from bot.knowledge import REGION_IDS, KnowledgeBase, knowledge
 from bot.places import Directory, directory
 from bot.privacy import PLACEHOLDERS, REMINDER
 from bot.region_flow import confirmation, place_from_message
-from bot.render import decision_text, region_label
+from bot.render import decision_text, region_label, rule_body, source_lines
 
 Buttons = List[Tuple[str, str]]
 
@@ -548,6 +548,7 @@ NOT_FOUND = ("Jag hittar inget i rutinen för {region} som svarar på just det. 
 NOT_FOUND_NATIONAL = ("Jag hittar inget i lagen eller rutinerna jag känner till som svarar på just det. Fråga gärna "
                       "er SIP-samordnare i kommunen eller regionen.")
 NEARBY = "Det här kan ligga nära din fråga:"
+NEAREST = "Det närmaste rutinen säger om det är:"
 CLARIFY = "Menar du något av det här?"
 OFF_TOPIC = ("Det kan jag tyvärr inte svara på. Jag svarar på frågor om SIP – samordnad individuell plan: "
              "vad SIP är, samtycke, vem som kallas, mötet, uppföljning och avslut.")
@@ -615,8 +616,8 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
         return _start_check(turn, knowledge(), region, casecheck.new_state(check, reading.facts), now, today)
     if region is not None and region != had_region and not reading.asks:
         return turn.say(WHAT_NEXT, MAIN_BUTTONS)
-    if reading.about_sip or reading.candidates:
-        return _not_found(turn, region, reading.candidates)
+    if reading.about_sip or reading.candidates or reading.uncovered:
+        return _not_found(turn, region, reading.candidates, reading.text, _audience(turn, slots))
     if turn.slots.get("audience") and not reading.asks:  # "jag skriver som vårdnadshavare"
         said = _AUDIENCE_SAID[turn.slots["audience"]]
         return turn.say(f"{said} {ASK_REGION}", REGION_BUTTONS) if region is None else turn.say(f"{said} {WHAT_NEXT}", MAIN_BUTTONS)
@@ -625,7 +626,12 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
     return turn.say(OFF_TOPIC, MAIN_BUTTONS)
 
 
-def _not_found(turn: Turn, region: Optional[str], candidates: List[str]) -> Turn:
+def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: str = "",
+               audience: Optional[str] = None) -> Turn:
+    """An honest answer: nothing found on just that, where to turn, and what lies nearest: the
+    rule whose text shares the question's rarest words (with its source), and nearby topics."""
+    from bot import retrieval
+
     kb = knowledge()
     if region in REGION_IDS:
         source = next((s for s in kb.sources.values() if s.region == region), None)
@@ -633,6 +639,12 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str]) -> Turn
     else:
         text = NOT_FOUND_NATIONAL
     buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
+    topic = retrieval.nearest_topic(asked) if asked else None
+    if topic is not None:
+        near = kb.answer(region, topic)
+        text += f"\n\n{NEAREST}\n{rule_body(near, audience=audience)}\n" + "\n".join(source_lines(kb, [near]))
+        turn.say(text, buttons, [near], region or "annan")
+        return turn
     if buttons:
         text += "\n" + NEARBY
     return turn.say(text, buttons or MAIN_BUTTONS)

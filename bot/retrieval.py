@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from bot.answers import questions
 from bot.knowledge import KnowledgeBase, knowledge
@@ -204,3 +204,92 @@ _GENERAL_FOLDED = frozenset(_fold_word(w) for w in _GENERAL)
 # Particle verbs whose meaning the verb alone does not carry ("spela in" is not "spela roll").
 _PARTICLE_NOUNS = {"spela": "inspelning", "ringa": "uppringning"}
 _PARTICLE_VERBS = re.compile(r"\b(spela|ringa)\w*\s+(?:in|upp)\b")
+
+
+# ---------------------------------------------------------------- does an answer speak of the question?
+# Words of a SIP question that say nothing about which rule answers it.
+_DOMAIN_GENERIC = frozenset(_fold_word(w) for w in """
+sip sipen sipar sip-mötet sipmötet möte mötet möten plan planen planer samordnad individuell rutin rutinen rutiner
+riktlinje riktlinjen vägledning vägledningen barn barnet elev eleven person personen enskilde familj familjen
+vårdnadshavare vårdnadshavarna förälder föräldrar personal verksamhet verksamheten verksamheter kommun kommunen
+region regionen tillåtet tillåten okej lov lova får
+""".split())
+
+
+@lru_cache(maxsize=128)
+def _intent_vocabulary(intent: str) -> frozenset:
+    """What one question intent's answer and its examples speak of (folded words and stems)."""
+    kb = knowledge()
+    q = questions()[intent]
+    texts = [text for name, text in documents(kb) if name == intent]
+    for topic_id in q.topics:
+        topic = kb.topics[topic_id]
+        texts += [topic.title, topic.question, " ".join(kb.groups[topic.group].keywords)]
+        for by_topic in kb.rules.values():
+            rule = by_topic.get(topic_id)
+            if rule is not None:
+                texts += [rule.statement, rule.plain, rule.short]
+    words = set()
+    for text in texts:
+        for w in fold(text).split():
+            words.update((w, stem(w)))
+    return frozenset(words)
+
+
+def salient_words(text: str) -> List[str]:
+    """The words of a question that carry what it is about (not general, not SIP itself)."""
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    return [w for w in folded.split() if len(w) >= 4 and not w.isdigit()
+            and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC]
+
+
+def speaks_of(text: str, intent: str) -> float:
+    """The share of the question's salient words that the intent's answer or examples use
+    (1.0 when it has none): "Får SIP-mötet spelas in på mobilen?" against ask_other_actors
+    is low, "kan vi bjuda in Försäkringskassan?" high."""
+    words = salient_words(text)
+    if not words or intent not in questions():
+        return 1.0
+    vocab = _intent_vocabulary(intent)
+    hits = sum(1 for w in words if w in vocab or stem(w) in vocab)
+    return hits / len(words)
+
+
+@lru_cache(maxsize=1)
+def _topic_vocabularies() -> Dict[str, frozenset]:
+    """Per topic, what its rules (every region), title, question and keywords speak of."""
+    kb = knowledge()
+    out: Dict[str, frozenset] = {}
+    for topic in kb.topics.values():
+        texts = [topic.title, topic.question, " ".join(kb.groups[topic.group].keywords)]
+        for by_topic in kb.rules.values():
+            rule = by_topic.get(topic.id)
+            if rule is not None:
+                texts += [rule.statement, rule.plain, rule.short]
+        words = set()
+        for text in texts:
+            for w in fold(text).split():
+                words.update((w, stem(w)))
+        out[topic.id] = frozenset(words)
+    return out
+
+
+def nearest_topic(text: str) -> Optional[str]:
+    """The topic whose rules share the question's rarest salient words, or None: the rule
+    "nearby" that an honest "the routine does not take this up" can still offer."""
+    import math
+
+    vocabularies = _topic_vocabularies()
+    words = [w for w in salient_words(text) if w not in _GENERAL_FOLDED]
+    if not words:
+        return None
+    n = len(vocabularies)
+
+    def weight(w: str) -> float:
+        df = sum(1 for v in vocabularies.values() if w in v or stem(w) in v)
+        return math.log((n + 1) / (df + 1)) if df else 0.0
+
+    weights = {w: weight(w) for w in words}
+    scores = {t: sum(weights[w] for w in words if w in v or stem(w) in v) for t, v in vocabularies.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 1.0 else None

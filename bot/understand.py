@@ -94,6 +94,8 @@ RANKING_CONFIDENCE = 0.4
 RETRIEVAL_SCORE = 0.45
 CLARIFY_SCORE = 0.25
 CERTAIN = 0.85
+SURE = 0.95       # an intent this sure is answered even when its answer shares few of the question's words
+RELEVANT = 0.6    # the share of a question's salient words its answer must speak of (bot.retrieval.speaks_of)
 OFF_TOPIC_CONFIDENCE = 0.6
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
@@ -117,6 +119,7 @@ class Reading:
     about_sip: bool = False
     short_answer: Optional[str] = None                  # yes | no | skip | a number "1".."9"
     off_topic: bool = False                             # clearly about something else than SIP
+    uncovered: bool = False                             # the likely answer does not speak of what was asked
 
 
 def sentences(text: str) -> List[str]:
@@ -257,4 +260,8 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.about_sip = True
     if r.unknown and r.question_source not in ("intent", "newcomer"):
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
+    if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
+            and r.confidence < SURE and retrieval.speaks_of(remainder or text, r.question) < RELEVANT):
+        r.uncovered = True  # the answer would speak of something else than what was asked
+        r.question, r.question_source = None, ""
     return r
