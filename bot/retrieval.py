@@ -239,8 +239,22 @@ def _intent_vocabulary(intent: str) -> frozenset:
 def salient_words(text: str) -> List[str]:
     """The words of a question that carry what it is about (not general, not SIP itself)."""
     folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    names = _names()
     return [w for w in folded.split() if len(w) >= 4 and not w.isdigit()
-            and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC]
+            and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC and w not in names and stem(w) not in names]
+
+
+@lru_cache(maxsize=1)
+def _names() -> frozenset:
+    """Places and organisations: what a case is made of, not what a question is about."""
+    from bot.places import directory
+
+    kb = knowledge()
+    words = set()
+    for text in list(directory().names()) + [o.name + " " + " ".join(o.aliases) for o in kb.organisations.values()]:
+        for w in fold(text).split():
+            words.update((w, stem(w)))
+    return frozenset(words)
 
 
 def speaks_of(text: str, intent: str) -> float:
