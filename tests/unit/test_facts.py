@@ -266,7 +266,7 @@ def test_seasons_and_months_fall_in_the_most_recent_past(text, today, expected):
     ("allt fungerar nu, inga insatser kvar", "behov_upphort"),
     ("han klarar sig själv nu och behöver inte längre stödet", "behov_upphort"),
     ("familjen flyttar utomlands i vår", "flytt_utanfor_regionen"),
-    ("malen ar uppnadda", "mal_forandrat"),
+    ("malen ar uppnadda", "behov_upphort"),          # goals reached: the needs are met (a changed goal is mal_forandrat)
     ("familjen flyttar till Norrland", None),         # a place alone: the caller decides
     ("hon vill inte ha någon SIP", None),            # a no to begin with, not a withdrawal
     ("behovet har inte upphört", None),
@@ -274,6 +274,195 @@ def test_seasons_and_months_fall_in_the_most_recent_past(text, today, expected):
 ])
 def test_closing_reasons_in_more_words(text, reason):
     assert facts.closing_reason(text) == reason
+
+
+# ============================================================================= more of how people write
+@pytest.mark.parametrize("text, expected", [
+    ("BUP har ingen kontakt med barnet än", [("bup", False)]),
+    ("Habiliteringen har inte träffat honom", [("habilitering", False)]),
+    ("BUP och habiliteringen finns med i bilden men ingen av dem har träffat flickan",
+     [("bup", False), ("habilitering", False)]),
+    ("Skolan och soc känner till det. Ingen av dem har träffat honom.", [("skola", False), ("socialtjanst", False)]),
+    ("varken BUP eller habben har träffat honom", [("bup", False), ("habilitering", False)]),
+    ("han har varken kontakt med BUP eller habben", [("bup", False), ("habilitering", False)]),
+    ("Socialtjänsten har pågående insatser för familjen", [("socialtjanst", True)]),
+    ("soc är redan inne", [("socialtjanst", True)]),
+    ("habiliteringen är inkopplad sedan i våras", [("habilitering", True)]),
+    ("BUP är inte inkopplad", [("bup", False)]),
+    ("soc utreder", [("socialtjanst", True)]),
+    ("skolan har extra anpassningar", [("skola", True)]),
+    ("han har extra anpassningar i skolan", [("skola", True)]),
+    ("soc har inga pågående insatser", [("socialtjanst", False)]),
+    ("en pojke som inte har kontakt med BUP", [("bup", False)]),
+    ("han väntar på BUP", [("bup", False)]),
+    ("BUP: pågående kontakt. Habben: står i kö.", [("bup", True), ("habilitering", False)]),
+    ("hon har hemtjänst och boendestöd", [("socialtjanst", True)]),
+    ("han bor på HVB", [("socialtjanst", True)]),
+    ("han går på daglig verksamhet", [("lss", True)]),
+    ("han har inte hemtjänst längre", [("socialtjanst", False)]),
+    ("de har ansökt om korttids", [("lss", False)]),
+    ("hon går inte till skolan", [("skola", None)]),                   # not attending is not "no contact"
+    ("skolan har pratat med BUP", [("skola", None), ("bup", None)]),   # services talking to each other
+    ("BUP har kontakt med soc", [("bup", None), ("socialtjanst", None)]),
+    ("ska vi kalla hemtjänsten?", [("socialtjanst", None)]),
+])
+def test_contact_said_of_the_organisation(text, expected):
+    assert [(o["id"], o["ongoing"]) for o in facts.organisation_contacts(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Socialsekreterare i Ystad: pojken har kontakt med BUP", ["bup"]),
+    ("Kurator på skolan här. Eleven går på BUP.", ["bup"]),
+    ("BUP-psykolog i Lund: flickan har extra anpassningar i skolan", ["skola"]),
+    ("Hej! Skolsköterska på Östra skolan här, eleven har kontakt med habben", ["habilitering"]),
+    ("LSS-handläggare här. Hon har kontakt med vuxenpsykiatrin.", ["vuxenpsykiatri"]),
+    ("Specialpedagog på en grundskola i Lund: eleven har kontakt med habben", ["habilitering"]),
+    ("Kuratorn på skolan har kontakt med eleven", ["elevhalsa", "skola"]),   # a service of the case, not an introduction
+    ("Socialsekreteraren har träffat familjen", ["socialtjanst"]),
+    ("BUP: pågående kontakt. Habben: står i kö.", ["bup", "habilitering"]),   # a list, not the writer
+    ("Tidigare: hade hon kontakt med BUP", ["bup"]),
+])
+def test_a_short_self_introduction_is_not_the_case(text, expected):
+    assert facts.organisations(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("hon har kontakt med kuratorn", ["elevhalsa"]),
+    ("EHT har tagit upp det", ["elevhalsa"]),
+    ("elevhälsoteam och logoped", ["elevhalsa", "logoped"]),
+    ("han går hos logopeden", ["logoped"]),
+    ("logopeden på habben träffar henne", ["habilitering"]),           # a role at another organisation is that one's
+    ("hon träffar kuratorn på BUP", ["bup"]),
+    ("öppenpsykiatrin och vuxenhabiliteringen", ["vuxenpsykiatri", "habilitering"]),
+    ("LSS-handläggaren och daglig verksamhet", ["lss"]),
+    ("hemtjänst, boendestöd och kontaktfamilj", ["socialtjanst"]),
+    ("hon bor i familjehem, tidigare på HVB", ["socialtjanst"]),
+    ("skolsköterskan på Östra skolan", ["elevhalsa", "skola"]),         # the school's own elevhälsa: both
+    ("skolpsykologen", ["elevhalsa"]),
+])
+def test_more_organisation_names(text, expected):
+    assert facts.organisations(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("vi har en tolvåring", 12),
+    ("det gäller en femtonåring som inte vill gå till skolan", 15),
+    ("en sjuttonårig kille med ADHD", 17),
+    ("en tolvårig flicka", 12),
+    ("tvååringen på förskolan", 2),
+    ("ett sexårigt barn", 6),
+    ("hon är sextonårig och har kontakt med BUP", 16),
+    ("han fyllde 18 i somras", 18),
+    ("en treårig utbildning", None),                  # a duration, not an age
+    ("ett tvåårigt projekt", None),
+    ("vi har ett femårigt avtal", None),
+    ("tonåringen har det tufft", None),
+])
+def test_ages_as_one_word(text, expected):
+    assert facts.age(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("båda vårdnadshavarna säger nej", {"guardians": 2, "guardians_consenting": 0}),
+    ("båda föräldrarna vill inte", {"guardians": 2, "guardians_consenting": 0}),
+    ("mamma och pappa säger nej", {"guardians": 2, "guardians_consenting": 0}),
+    ("ingen av föräldrarna vill", {"guardians_consenting": 0}),          # how many: not evident
+    ("ingen av de två föräldrarna vill", {"guardians": 2, "guardians_consenting": 0}),
+    ("två vårdnadshavare, ingen av dem har hört av sig", {"guardians": 2, "guardians_consenting": 0}),
+    ("pappan svarar inte", {"guardians": 2, "guardians_consenting": 0}),
+    ("mamma har skrivit under men pappan nås inte", {"guardians": 2, "guardians_consenting": 1}),
+    ("mamma har skrivit på, pappan har inte svarat", {"guardians": 2, "guardians_consenting": 1}),
+    ("vi når inte pappan men mamma har skrivit under", {"guardians": 2, "guardians_consenting": 1}),
+    ("pappan går inte att nå och mamma vägrar", {"guardians": 2, "guardians_consenting": 0}),
+    ("mamma har ensam vårdnad men svarar inte", {"guardians": 1, "guardians_consenting": 0}),
+    ("pappan har svarat", {}),                        # an answer, yes or no, is not said
+])
+def test_no_answer_is_not_a_consent(text, expected):
+    assert facts.guardians(text) == expected
+
+
+def test_a_child_not_answering_is_not_its_no():
+    assert facts.person_consents("eleven svarar inte") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mamma drog tillbaka sitt samtycke igår", {"withdrawn": dt.date(2026, 11, 25)}),
+    ("samtycket drogs tillbaka i förrgår", {"withdrawn": dt.date(2026, 11, 24)}),
+    ("pappan återkallade samtycket förra veckan", {"withdrawn": dt.date(2026, 11, 16)}),
+    ("mamma gav samtycke i mars men drog tillbaka det igår",
+     {"consent_date": dt.date(2026, 3, 1), "withdrawn": dt.date(2026, 11, 25)}),
+    ("planen har inte följts upp på över ett år", {"last_follow_up": dt.date(2025, 11, 26)}),   # exactly a year
+    ("ingen uppföljning sedan i fjol", {"last_follow_up": dt.date(2025, 12, 31)}),              # the latest day allowed
+    ("inte uppdaterad på 14 månader", {"last_follow_up": dt.date(2025, 9, 26)}),
+    ("SIP:en har inte reviderats sedan 2024", {"last_follow_up": dt.date(2024, 12, 31)}),
+    ("planen har inte följts upp sedan i mars", {"last_follow_up": dt.date(2026, 3, 31)}),
+    ("vi har inte haft någon uppföljning på ett halvår", {"last_follow_up": dt.date(2026, 5, 26)}),
+    ("planen ska följas upp om ett år", {}),
+])
+def test_dates_that_are_not_what_they_seem(text, expected):
+    assert facts.dates(text, TODAY) == expected
+
+
+def test_a_withdrawal_date_answers_no_case_question():
+    assert facts.date_answer("hon drog tillbaka det igår", TODAY) is None
+    assert facts.date_answer("igår", TODAY) == dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("behoven är tillgodosedda", "behov_upphort"),
+    ("målen är nådda", "behov_upphort"),
+    ("han har nått sina mål", "behov_upphort"),
+    ("hon klarar sig utan stöd nu", "behov_upphort"),
+    ("det finns inga insatser kvar", "behov_upphort"),
+    ("det långsiktiga målet har förändrats", "mal_forandrat"),
+    ("målen är inte nådda", None),
+    ("behoven är inte tillgodosedda", None),
+    ("han klarar sig inte utan stöd", None),
+])
+def test_closing_reasons_needs_met(text, reason):
+    assert facts.closing_reason(text) == reason
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("hon har demens", {"can_consent": False}),
+    ("han har nedsatt beslutsförmåga", {"can_consent": False}),
+    ("hon kan inte själv förstå vad ett samtycke är", {"can_consent": False}),
+    ("han kan inte ta ställning", {"can_consent": False}),
+    ("eftersom han inte kan ta ställning", {"can_consent": False}),
+    ("han kan själv ta ställning", {"can_consent": True}),
+    ("han har en förvaltare", {"legal_representative": True}),
+    ("hon har god man", {"legal_representative": True}),
+    ("hon står under förvaltarskap", {"legal_representative": True}),
+    ("hennes gode man säger nej", {"legal_representative": True}),
+    ("ingen förvaltare än", {"legal_representative": False}),
+    ("han har ingen god man", {"legal_representative": False}),
+    ("föräldrarna har ingen fullmakt", {"legal_representative": False}),
+    ("vi har ansökt om god man", {"legal_representative": False}),       # applied for: none yet
+    ("han saknar god man men har förvaltare", {"legal_representative": True}),
+    ("vet inte om hon kan ta ställning", {}),         # a doubt
+    ("vad gäller om personen har demens?", {}),       # a condition
+    ("hon har lätt demens", {}),                      # mild dementia does not settle it
+    ("pappan har demens", {}),                        # a parent, not the person
+    ("kan hon ta ställning?", {}),
+    ("mamma har god man", {}),
+])
+def test_capacity_and_representatives(text, expected):
+    assert facts.capacity(text) == expected
+
+
+def test_the_case_checks_take_the_new_facts():
+    from bot import casecheck
+
+    known = facts.from_text("Mannen är 80 och har demens, han har ingen god man. Hans fru drog tillbaka sitt "
+                            "samtycke igår.", TODAY)
+    assert known["can_consent"] is False and known["legal_representative"] is False
+    assert "consent_date" not in known and known["withdrawn"] == dt.date(2026, 11, 25)
+    consent = casecheck.new_state("consent", known)
+    assert consent["facts"] == {"age": 80, "can_consent": False, "legal_representative": False}
+    casecheck.model(consent)
+    closing = casecheck.new_state("closing", facts.from_text("SIP:en har inte följts upp på över ett år", TODAY))
+    assert closing["facts"] == {"last_follow_up": "2025-11-26"}
+    casecheck.model(closing)
 
 
 def test_from_text_gives_organisations_with_contact_when_the_text_says():
