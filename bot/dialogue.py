@@ -121,7 +121,7 @@ def _region_from_message(turn: Turn, text: str, entities: Iterable[Mapping], slo
     slot's region. A place that is part of the case ("pojken bodde tidigare i Göteborg",
     "flyttar till Malmö") never does (bot.understand.places_in), nor do words like "annan
     region" in a question: only a named municipality or county changes the region here."""
-    if any(e.get("entity") == "region" for e in entities):
+    if (text or "").startswith("/") and any(e.get("entity") == "region" for e in entities):  # a region button
         place, _ = place_from_message(text, entities, places)
     else:
         place = understand.places_in(text, places, region_known=bool(slots.get("region")))[0]
@@ -211,10 +211,8 @@ def _check_of_facts(known: Mapping[str, Any]) -> Optional[str]:
     """The check that facts of a case point to, the most specific first."""
     if known.get("reason"):
         return "closing"
-    if any(k in known for k in ("can_consent", "legal_representative", "guardians_consenting", "person_consents")):
+    if any(k in known for k in ("can_consent", "legal_representative")):
         return "consent"
-    if any(isinstance(o, dict) and o.get("ongoing") is not None for o in known.get("organisations", [])):
-        return "invitations"
     return None
 
 

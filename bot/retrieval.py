@@ -213,6 +213,8 @@ sip sipen sipar sip-mötet sipmötet möte mötet möten plan planen planer samo
 riktlinje riktlinjen vägledning vägledningen barn barnet elev eleven person personen enskilde familj familjen
 vårdnadshavare vårdnadshavarna förälder föräldrar personal verksamhet verksamheten verksamheter kommun kommunen
 region regionen tillåtet tillåten okej lov lova får
+mormor morfar farmor farfar syster systern bror brodern moster faster morbror farbror kusin släkt släktingar
+mamman pappan mammans pappans sonen dottern pojken flickan killen tjejen tonåringen ungdomen patienten klienten
 """.split())
 
 

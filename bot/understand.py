@@ -215,7 +215,7 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
     today = today or dt.date.today()
     r = Reading(text=text or "", intent=intent or "", confidence=float(confidence or 0.0))
     r.short_answer = short_answer(text)
-    if any(e.get("entity") == "region" for e in entities):  # a button's region entity
+    if (text or "").startswith("/") and any(e.get("entity") == "region" for e in entities):  # a button
         from bot.region_flow import place_from_message
 
         r.place, r.competing = place_from_message(text, entities, places)
@@ -262,6 +262,15 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
             and r.confidence < SURE and retrieval.speaks_of(remainder or text, r.question) < RELEVANT):
-        r.uncovered = True  # the answer would speak of something else than what was asked
-        r.question, r.question_source = None, ""
+        # The answer would speak of something else than what was asked: another likely
+        # question that does speak of it, else an honest "I find nothing on just that".
+        likely = [c for c in r.candidates if c != r.question]
+        likely += [str(e.get("name")) for e in ranking if float(e.get("confidence") or 0) >= 0.1]
+        likely += [h.intent for h in retrieval.rank(remainder or text, 5) if h.score >= CLARIFY_SCORE]
+        better = next((c for c in likely if c in known and retrieval.speaks_of(remainder or text, c) >= RELEVANT), None)
+        if better is not None:
+            r.question, r.question_source = better, "relevance"
+        else:
+            r.uncovered = True
+            r.question, r.question_source = None, ""
     return r
