@@ -24,7 +24,7 @@ _PATTERNS = [
         r"(eleven|patienten|klienten|brukaren)\b|vi\s+har\s+en\s+(elev|patient|klient|\d+-?åring))", re.I)),
     (GUARDIAN, re.compile(
         _W + r"(jag\s+är\s+(mamma|pappa|förälder|foralder|vårdnadshavare|vardnadshavare|bonusförälder|"
-        r"familjehemsförälder|fosterförälder)|som\s+(förälder|vårdnadshavare|mamma|pappa)|"
+        r"familjehemsförälder|fosterförälder)|som\s+(förälder|föräldrar|vårdnadshavare|vårdnadshavarna|mamma|pappa)|vi\s+(som\s+)?(föräldrar|vårdnadshavare)|"
         r"min\s+(son|dotter|pojke|flicka|tjej|kille|grabb)|mitt\s+barn|vårt\s+barn|vart\s+barn|våra\s+barn|"
         r"mina\s+barn|vi\s+föräldrar|oss\s+föräldrar|min\s+(son|dotters))", re.I)),
     (YOUNG, re.compile(

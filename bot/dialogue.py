@@ -187,20 +187,25 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     starts_check = bool(state) and _describes_case(known, text, _audience(turn, slots))
     if state is not None and starts_check:
         return _start_check(turn, kb, region, state, slots, today)
-    reply = answer_topics(kb, region, _topics_for(q.topics, known_all), _audience(turn, slots))
+    reply = answer_topics(kb, region, _topics_for(q, known_all, _audience(turn, slots)), _audience(turn, slots))
     buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
     return turn.say(reply.text, buttons, reply.answers, region or "annan")
 
 
-def _topics_for(topics: List[str], known: Mapping[str, Any]) -> List[str]:
+_CONSENT_QUESTIONS = ("ask_consent", "ask_consent_refused", "ask_consent_child")
+
+
+def _topics_for(q: Any, known: Mapping[str, Any], audience: Optional[str] = None) -> List[str]:
     """The question's topics, and the ones the facts it gives make relevant: one of two
-    guardians refusing brings in the rule on two guardians, a child's own no the child's
-    consent, a withdrawn consent what withdrawal means."""
-    extra = []
+    guardians refusing (or a parent asking what happens when a guardian says no) brings in the
+    rule on two guardians, a child's age or own view the child's consent, a withdrawn consent
+    what withdrawal means."""
+    topics, extra = list(q.topics), []
     g, yes = known.get("guardians"), known.get("guardians_consenting")
-    if yes is not None and (g is None or yes < g) and yes >= 1 or (g == 2 and yes == 1):
+    if (g == 2 and yes == 1) or (q.intent == "ask_consent_refused" and audience == "guardian"):
         extra.append("consent.both_guardians")
-    if known.get("person_consents") is False:
+    child = known.get("age") is not None and known["age"] < knowledge().parameter("adult_age")
+    if known.get("person_consents") is not None or (child and q.intent in _CONSENT_QUESTIONS):
         extra.append("consent.child")
     if known.get("reason") == "samtycke_aterkallat":
         extra.append("consent.withdrawal")
