@@ -164,8 +164,12 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     turn.slots["pending"] = None
     kb = knowledge()
     known = factlib.from_text(text or "", _today(today))
+    moved = _moving(text, region, known, places)
+    if moved:
+        known.update(moved)
+        known.pop("date", None)  # "flyttar i januari": the date of the move, not of the plan
     dates = {k: v for k, v in known.items() if k in _DATE_KEYS}
-    if dates and (set(known) <= _DATE_KEYS or intent in _DATE_QUESTIONS):
+    if dates and not known.get("reason") and (set(known) <= _DATE_KEYS or intent in _DATE_QUESTIONS):
         # A question with dates: compute the dates it asks about at once (consent expiry,
         # latest meeting, send-by, follow-up, forfeiture) where the routine gives the numbers;
         # otherwise the topic's answer says what the routine says.
@@ -176,7 +180,7 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
             return _start_check(turn, kb, region, dated, slots, today)
         known = {k: v for k, v in known.items() if k not in _DATE_KEYS}
     known_all = dict(known)
-    check = _check_of_facts(known) or q.check
+    check = _check_of_facts(known, q) or q.check
     if check != q.check and check is not None and _describes_case(known, text, None):
         # The facts say what the case is about ("drog tillbaka sitt samtycke" is closing,
         # "har en förvaltare" is consent) whatever the question's words matched.
@@ -202,7 +206,7 @@ def _topics_for(q: Any, known: Mapping[str, Any], audience: Optional[str] = None
     what withdrawal means."""
     topics, extra = list(q.topics), []
     g, yes = known.get("guardians"), known.get("guardians_consenting")
-    if (g == 2 and yes == 1) or (q.intent == "ask_consent_refused" and audience == "guardian"):
+    if (g == 2 and yes is not None and yes < 2) or (q.intent == "ask_consent_refused" and audience == "guardian"):
         extra.append("consent.both_guardians")
     child = known.get("age") is not None and known["age"] < knowledge().parameter("adult_age")
     if known.get("person_consents") is not None or (child and q.intent in _CONSENT_QUESTIONS):
@@ -212,20 +216,37 @@ def _topics_for(q: Any, known: Mapping[str, Any], audience: Optional[str] = None
     return list(topics) + [t for t in extra if t not in topics]
 
 
-def _check_of_facts(known: Mapping[str, Any]) -> Optional[str]:
-    """The check that facts of a case point to, the most specific first."""
+def _check_of_facts(known: Mapping[str, Any], q: Any = None) -> Optional[str]:
+    """The check that facts of a case point to, the most specific first (services with or
+    without contact only for a question about whom to call)."""
     if known.get("reason"):
         return "closing"
     if any(k in known for k in ("can_consent", "legal_representative")):
         return "consent"
+    inviting = q is not None and all(knowledge().topics[t].group == "kallelse" for t in q.topics)
+    if inviting and any(isinstance(o, dict) and o.get("ongoing") is not None for o in known.get("organisations", [])):
+        return "invitations"
     return None
+
+
+_MOVE = re.compile(r"(?i)(?<![\wåäö])flytta\w*(?![\wåäö])")
+
+
+def _moving(text: str, region: Optional[str], known: Mapping[str, Any], places: Directory) -> Dict[str, Any]:
+    """A move to a named place is a reason of the closing check: out of the user's region, or
+    within it ("Familjen flyttar till Umeå" in Skåne is a move out of the region)."""
+    if known.get("reason") or region not in REGION_IDS or not _MOVE.search(text or ""):
+        return {}
+    moved_to = understand.places_in(text, places, region_known=True)[2]
+    if not moved_to:
+        return {}
+    return {"reason": "flytt_inom_regionen" if moved_to[-1].region == region else "flytt_utanfor_regionen"}
 
 
 # Question intents about dates, and the computed dates (bot/rules.COMPUTED_DATES) that answer
 # each; None: any date answers it.
 _DATE_QUESTIONS: Dict[str, Optional[set]] = {
     "ask_consent_duration": {"consent_valid_until"},
-    "ask_consent": {"consent_valid_until"},
     "ask_invitation_timing": {"send_invitation_by", "confirm_by", "meeting_earliest"},
     "ask_follow_up": {"follow_up_latest", "forfeited_on", "auto_closed_on"},
     "ask_forfeiture": {"forfeited_on", "auto_closed_on", "follow_up_latest"},

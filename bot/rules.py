@@ -278,6 +278,11 @@ def consent(kb: KnowledgeBase, region: Optional[str], facts: ConsentFacts, today
         d.need("age")
         d.explain("consent.ask_age")
         d.cite(required)
+        if facts.guardians_consenting == 0 or facts.person_consents is False:
+            # a refusal is known: what a no means (and what it does not stop) applies at any age
+            d.cite(kb.answer(rules_of, "consent.refused"))
+            d.explain("consent.still_reported")
+            d.use(kb.answer(rules_of, "sip.child_protection"))
         return d
     if facts.age >= kb.parameter("adult_age"):
         _consent_adult(kb, rules_of, facts, d)
