@@ -124,10 +124,15 @@ class ActionSetRegion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         reading = _reading(tracker)
-        if dialogue.more_than_a_place(reading):  # a question, a case, or a place that is part of a case
+        offered_before = tracker.get_slot("offered") or []
+        named = reading.place is None and understand.offered_choice(_text(tracker), offered_before) is not None
+        if dialogue.more_than_a_place(reading) or named:  # a question, a case, a place in a case, or "annan"
             return ActionFallback().run(dispatcher, tracker, domain)
         outcome = region_flow.set_region(_text(tracker), _entities(tracker), directory())
         offered = _utterances(dispatcher, outcome.utterances)
+        if outcome.competing:  # "den första" picks the first of the places named
+            offered = [SlotSet("offered", [[directory().label(p), f'/inform_region{{"region":"{p.region}"}}']
+                                           for p in outcome.competing])]
         said = {**outcome.slots, **({"audience": reading.role} if reading.role else {})}  # "jag är 15 och bor i Lund"
         events = [SlotSet(name, value) for name, value in said.items()]
         if outcome.place is None:

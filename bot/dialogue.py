@@ -578,6 +578,7 @@ OFF_TOPIC = ("Det kan jag tyvärr inte svara på. Jag svarar på frågor om SIP 
              "vad SIP är, samtycke, vem som kallas, mötet, uppföljning och avslut.")
 WHAT_NEXT = "Vad vill du veta om SIP?"
 NOTHING_TO_ANSWER = "Okej. Vad vill du veta om SIP?"
+NOTHING_ASKED = "Jag har ingen fråga till dig just nu. Vad vill du veta om SIP? Välj gärna nedan."
 SKIP_REGION = ("Då svarar jag utifrån lagen och det som rutinerna har gemensamt. Säg gärna vilken kommun det gäller, "
                "så blir svaret mer exakt.")
 
@@ -617,6 +618,8 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
     offered = slots.get("offered") or []
     if reading.short_answer and offered:
         return _merge(turn, follow_offer(reading.short_answer, offered, slots, today))
+    if reading.short_answer:  # "ja" or "2" with nothing offered
+        return turn.say(NOTHING_ASKED, MAIN_BUTTONS)
     named = understand.offered_choice(reading.text, offered) if offered and reading.place is None else None
     if named is not None:
         return _merge(turn, follow_offer(str(named + 1), offered, slots, today))
@@ -625,6 +628,8 @@ def free_message(reading: understand.Reading, entities: Iterable[Mapping], slots
         return turn.say(f"Du nämner platser i olika regioner ({names}). Vilken kommun gäller det?", REGION_BUTTONS)
     if reading.off_topic:
         return turn.say(OFF_TOPIC, MAIN_BUTTONS)
+    if understand.looks_english(reading.text):
+        return _merge(turn, english(reading.text, slots, today, entities, places))
     had_region = slots.get("region")
     region = _region_from_message(turn, reading.text, entities, slots, places)
     now = {**slots, **turn.slots}
@@ -691,6 +696,8 @@ def follow_offer(answer: str, offered: List[List[str]], slots: Mapping[str, Any]
     payloads = [p for _, p in offered]
     if answer == "no":
         return Turn(slots={"offered": None}).say(NOTHING_TO_ANSWER, MAIN_BUTTONS)
+    if answer == "skip" and "/guide_next" in payloads:  # "hoppa över" in the guide: the next step
+        return guide_turn("next", slots, today=today)
     if answer == "skip":
         if slots.get("pending") and any(p.startswith("/inform_region") for p in payloads):
             turn = Turn(slots={"region": "annan", "municipality": None}).say(SKIP_REGION)

@@ -24,6 +24,7 @@ class RegionOutcome:
 
     utterances: List[Utterance]
     place: Optional[Place] = None
+    competing: List[Place] = field(default_factory=list)  # places in several regions: the bot asks which
 
     @property
     def slots(self) -> Dict[str, Optional[str]]:
@@ -56,7 +57,8 @@ def set_region(text: str, entities: Iterable[Mapping], directory: Directory) -> 
     place, competing = place_from_message(text, entities, directory)
     if competing:
         names = ", ".join(directory.label(p) for p in competing)
-        return RegionOutcome([Utterance("utter_region_ambiguous", {"places": names}), Utterance("utter_ask_region")])
+        return RegionOutcome([Utterance("utter_region_ambiguous", {"places": names}), Utterance("utter_ask_region")],
+                             competing=list(competing))
     if place is None:
         return RegionOutcome([Utterance("utter_region_not_found"), Utterance("utter_ask_region")])
     return RegionOutcome([confirmation(place, directory)], place)

@@ -59,6 +59,8 @@ _ROLE_FIRST = re.compile(
     r"(?i)^\s*(hej[,.!]?\s+)?(är\s+)?([\wåäö]+-)?(kurator|skolkurator|socialsekreterare|socionom|rektor|lärare|mentor|"
     r"sjuksköterska|skolsköterska|psykolog|läkare|handläggare|specialpedagog|familjehemsförälder|"
     r"biståndshandläggare|behandlare|fritidsledare|ssk|chef|enhetschef)(?![\wåäö])")
+_PARENT_FIRST = re.compile(r"(?i)^\s*(hej[,.!]?\s+)?(mamma|pappa|förälder|vårdnadshavare|bonusförälder|"
+                           r"familjehemsförälder)\s+(i|från|på)\s")
 # A service named first ("Socialtjänsten i Kristianstad här") is the writer's workplace unless the
 # clause is about someone else ("BUP-mottagningen i Huddinge har kontakt med eleven").
 _SERVICE_FIRST = re.compile(
@@ -122,6 +124,17 @@ class Reading:
     uncovered: bool = False                             # the likely answer does not speak of what was asked
 
 
+_ENGLISH_WORDS = re.compile(r"(?i)(?<![\wåäö])(what|who|how|when|where|can|is|are|the|my|i|we|you|live|work|"
+                            r"please|does|do|should|must|meeting|school|child|daughter|son)(?![\wåäö])")
+
+
+def looks_english(text: str) -> bool:
+    """A message written in English (at least three English words and a third of the words)."""
+    words = re.findall(r"[\wåäö]+", text or "")
+    hits = len(_ENGLISH_WORDS.findall(text or ""))
+    return hits >= 3 and hits * 3 >= len(words)
+
+
 def sentences(text: str) -> List[str]:
     return [s.strip() for s in _SENTENCES.split(text or "") if s and s.strip()]
 
@@ -134,6 +147,8 @@ def _clause_kind(clause: str, found: List[Place]) -> str:
     if _SELF.search(clause) or _ROLE_FIRST.search(clause):
         return "own"
     if _SERVICE_FIRST.search(clause) and not _SOMEONE_ELSE.search(clause):
+        return "own"
+    if _PARENT_FIRST.search(clause):  # "Mamma i Håbo: …" is the writer
         return "own"
     if _CASE_PLACE.search(clause) or _SOMEONE_ELSE.search(clause) or _SERVICE_THERE.search(clause):
         return "case"
