@@ -193,6 +193,9 @@ class ActionStartCase(_TurnAction, Action):
         return "action_start_case"
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
+        reading = _reading(tracker)
+        if _entity(tracker, "check") is None and not reading.facts and (reading.unknown or reading.question):
+            return dialogue.free_message(reading, _entities(tracker), _slots(tracker))  # not a case after all
         return dialogue.start_check(_entity(tracker, "check"), _text(tracker), _entities(tracker), _slots(tracker))
 
 

@@ -275,8 +275,9 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.about_sip = True
     if r.unknown and r.question_source not in ("intent", "newcomer"):
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
+    share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
-            and r.confidence < SURE and retrieval.speaks_of(remainder or text, r.question) < RELEVANT):
+            and ((r.confidence < SURE and share < RELEVANT) or share == 0.0)):
         # The answer would speak of something else than what was asked: another likely
         # question that does speak of it, else an honest "I find nothing on just that".
         likely = [c for c in r.candidates if c != r.question]
