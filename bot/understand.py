@@ -277,7 +277,7 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
     share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
-            and ((r.confidence < SURE and share < RELEVANT) or share == 0.0)):
+            and r.confidence < SURE and share < RELEVANT):
         # The answer would speak of something else than what was asked: another likely
         # question that does speak of it, else an honest "I find nothing on just that".
         likely = [c for c in r.candidates if c != r.question]
