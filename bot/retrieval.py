@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from bot.answers import questions
 from bot.knowledge import KnowledgeBase, knowledge
@@ -222,15 +222,12 @@ mamman pappan mammans pappans sonen dottern pojken flickan killen tjejen tonåri
 def _intent_vocabulary(intent: str) -> frozenset:
     """What one question intent's answer and its examples speak of (folded words and stems)."""
     kb = knowledge()
-    q = questions()[intent]
-    texts = [text for name, text in documents(kb) if name == intent]
-    for topic_id in q.topics:
-        topic = kb.topics[topic_id]
-        texts += [topic.title, topic.question, " ".join(kb.groups[topic.group].keywords)]
-        for by_topic in kb.rules.values():
-            rule = by_topic.get(topic_id)
-            if rule is not None:
-                texts += [rule.statement, rule.plain, rule.short]
+    topics = _topic_vocabularies()
+    examples = _words_and_stems(text for name, text in documents(kb) if name == intent)
+    return frozenset(examples.union(*(topics[t] for t in questions()[intent].topics)))
+
+
+def _words_and_stems(texts: Iterable[str]) -> frozenset:
     words = set()
     for text in texts:
         for w in fold(text).split():
@@ -282,11 +279,7 @@ def _topic_vocabularies() -> Dict[str, frozenset]:
             rule = by_topic.get(topic.id)
             if rule is not None:
                 texts += [rule.statement, rule.plain, rule.short]
-        words = set()
-        for text in texts:
-            for w in fold(text).split():
-                words.update((w, stem(w)))
-        out[topic.id] = frozenset(words)
+        out[topic.id] = _words_and_stems(texts)
     return out
 
 
