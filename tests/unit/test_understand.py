@@ -120,3 +120,54 @@ def test_something_else_entirely_gets_what_the_bot_can_help_with():
                                         ("hoppa över", "skip"), ("vet inte", "skip"), ("ja, vi har två", None)])
 def test_short_answers(text, kind):
     assert understand.short_answer(text) == kind
+
+
+@pytest.mark.parametrize("text, region_known, own, case", [
+    ("Mamma i Håbo: vår dotter är 10, hur kan hon vara delaktig?", False, "uppsala", []),
+    ("Arbetar på en vårdcentral i Kristianstad. Hur ofta ska en SIP följas upp?", False, "skane", []),
+    ("Pappan bor i Skåne och säger nej. Räcker det med mammans ja?", True, None, ["skane"]),
+    ("BUP-mottagningen i Huddinge har kontakt med eleven, ska de kallas?", True, None, ["annan"]),
+    ("jag har också ett ärende i Värnamo, kan vi avsluta sip:en där?", True, "jonkoping", []),
+    ("I live in Malmö. What is SIP?", False, "skane", []),
+])
+def test_whose_place_a_clause_names(text, region_known, own, case):
+    place, _, case_places = understand.places_in(text, directory(), region_known)
+    assert (place.region if place else None) == own
+    assert [p.region for p in case_places] == case
+
+
+def test_an_offered_button_is_answered_by_its_title():
+    offered = [["Halland", '/inform_region{"region":"halland"}'], ["Annan kommun", '/inform_region{"region":"annan"}']]
+    assert understand.offered_choice("annan", offered) == 1
+    assert understand.offered_choice("halland", offered) == 0
+    assert understand.offered_choice("vem ska jag kalla till mötet?", offered) is None
+
+
+def test_a_clearly_off_topic_message_is_not_read_as_a_case():
+    reading, turn = reply("vad blir det för väder imorgon", {}, intent="out_of_scope", confidence=0.95)
+    assert reading.off_topic and "Jag svarar på frågor om SIP" in texts(turn)
+    assert not turn.slots.get("pending")
+
+
+def test_a_move_out_of_the_region_is_a_reason_to_close():
+    turn = dialogue.question("ask_close", "Familjen flyttar till Umeå i januari – kan vi avsluta planen?", [], {"region": "skane"}, TODAY)
+    assert "skane.closing.grounds" in rules(turn) and "flyttar utanför regionen" in texts(turn)
+    assert "Planen blir förverkad" not in texts(turn)  # the date of the move is not the plan's
+
+
+def test_a_message_in_english_keeps_its_place_and_gets_the_swedish_answer():
+    reading, turn = reply("What is SIP? I live in Malmö.")
+    assert turn.slots["region"] == "skane" and "skane.sip.what" in rules(turn)
+    assert "answers in Swedish" in texts(turn)
+
+
+def test_a_likely_answer_that_does_not_speak_of_the_question_gives_way_to_an_honest_one():
+    reading, turn = reply("Får jag ta med hunden på SIP-mötet?", {"region": "skane"}, intent="ask_other_actors", confidence=0.7)
+    assert reading.question is None and (reading.unknown or reading.uncovered)
+    assert "Jag hittar inget i rutinen för Skåne" in texts(turn)
+
+
+def test_a_parent_asking_about_a_refusal_also_gets_the_two_guardian_rule():
+    turn = dialogue.question("ask_consent_refused", "jag är mamma och pappan vägrar, vad gör vi?", [], {"region": "halland"}, TODAY)
+    assert "halland.consent.both_guardians" in rules(turn) and "halland.consent.refused" in rules(turn)
+    assert "dina vårdnadshavare" not in texts(turn).lower()
