@@ -16,12 +16,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import dialogue, region_flow, understand
+from bot import dialogue, region_flow, tools_dialogue, understand
 from bot.places import directory
 
 logger = logging.getLogger(__name__)
 
-SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step", "offered")
+SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step", "offered",
+         "kallelse")
 SORRY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
          "eller ställ frågan på ett annat sätt.")
 
@@ -66,6 +67,9 @@ def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Te
         # The rules an answer states travel with it (the web chat shows their sources; the
         # conversation tests check them). Messages without rules carry no extra payload.
         custom = {"sipguiden": {"rules": m.rules, "region": m.region}} if m.rules else None
+        downloads = getattr(m, "downloads", None)
+        if downloads:  # the web chat serves them for the conversation's own id (bot/channels/webchat.py)
+            custom = {"sipguiden": {**(custom or {}).get("sipguiden", {}), "downloads": downloads}}
         dispatcher.utter_message(text=m.text, buttons=buttons or None, json_message=custom)
     # The buttons offered last, so that "ja", "2" or "hoppa över" can answer them.
     offered = next(([[title, payload] for title, payload in m.buttons] for m in reversed(turn.messages) if m.buttons), None)
@@ -185,7 +189,10 @@ class ActionAnswerQuestion(_TurnAction, Action):
         reading = _reading(tracker)
         if reading.question is None and (reading.unknown or reading.uncovered):  # asks about something no rule speaks of
             return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
-        return dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
+        turn = dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
+        if _intent(tracker) == "ask_plan_contents":  # "Vad ska stå i planen?": the checklist to download
+            tools_dialogue.offer_plan_checklist(turn)
+        return turn
 
 
 class ActionStartCase(_TurnAction, Action):
@@ -295,3 +302,90 @@ class ActionSetAudience(_TurnAction, Action):
         if reading.question is not None or (reading.asks and reading.candidates):
             return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
         return dialogue.set_audience(_text(tracker), _entity(tracker, "role"), _slots(tracker))
+
+
+# ---------------------------------------------------------------- "Hjälp mig skriva kallelsen" (bot/tools_dialogue.py)
+class ActionStartKallelse(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_start_kallelse"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.start_kallelse_turn(_slots(tracker))
+
+
+class ActionAskKallelseAnswer(_TurnAction, Action):
+    """Asks the kallelse form's next question (Rasa calls action_ask_<slot> for the form)."""
+
+    def name(self) -> Text:
+        return "action_ask_kallelse_answer"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.ask_kallelse_turn(_slots(tracker))
+
+
+class ValidateKallelseForm(FormValidationAction):
+    """Reads each answer of the kallelse form, redacted, into the ``kallelse`` state."""
+
+    def name(self) -> Text:
+        return "validate_kallelse_form"
+
+    def validate_kallelse_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            turn, done = tools_dialogue.kallelse_answer_turn(str(value or ""), _slots(tracker))
+        except Exception:  # noqa: BLE001
+            logger.exception("kallelse answer failed")
+            dispatcher.utter_message(text=SORRY)
+            return {"kallelse_answer": None}
+        for m in turn.messages:
+            dispatcher.utter_message(text=m.text)
+        return {**turn.slots, "kallelse_answer": "klar" if done else None}
+
+
+class ActionKallelseResult(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_kallelse_result"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.kallelse_end_turn(_slots(tracker))
+
+
+# ---------------------------------------------------------------- "Testa dig själv" (bot/tools_dialogue.py)
+class ActionStartQuiz(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_start_quiz"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.start_quiz_turn(_text(tracker), {**_slots(tracker), "quiz": tracker.get_slot("quiz")})
+
+
+class ActionAskQuizAnswer(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_ask_quiz_answer"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.ask_quiz_turn({"quiz": tracker.get_slot("quiz")})
+
+
+class ValidateQuizForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_quiz_form"
+
+    def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            turn, done = tools_dialogue.quiz_answer_turn(str(value or ""), {"quiz": tracker.get_slot("quiz")})
+        except Exception:  # noqa: BLE001
+            logger.exception("quiz answer failed")
+            dispatcher.utter_message(text=SORRY)
+            return {"quiz_answer": None}
+        _send(dispatcher, turn)
+        return {**turn.slots, "quiz_answer": "klar" if done else None}
+
+
+class ActionQuizResult(_TurnAction, Action):
+    def name(self) -> Text:
+        return "action_quiz_result"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        return tools_dialogue.quiz_end_turn({"quiz": tracker.get_slot("quiz")})

@@ -83,6 +83,7 @@ class Message:
     buttons: Buttons = field(default_factory=list)
     rules: List[str] = field(default_factory=list)   # rule ids the text states (for the channels and tests)
     region: Optional[str] = None                      # the region the answer was given for
+    downloads: List[Dict[str, str]] = field(default_factory=list)  # [{title, file}]: the web chat's own downloads
 
 
 @dataclass
@@ -395,7 +396,14 @@ def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[st
     elif skipped:
         text += "\n\n(Du hoppade över: " + "; ".join(skipped) + ".)"
     text += "\n\nBedömningen i det enskilda ärendet görs alltid av er som arbetar med det."
-    return turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
+    turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
+    if state.get("check") == "deadlines" and decision.details.get("deadlines"):  # "Lägg datumen i kalendern"
+        from bot import tools_dialogue
+
+        turn.slots["deadlines"] = tools_dialogue.deadline_state(region, state.get("facts") or {})
+        turn.messages[-1].downloads = [tools_dialogue.download_entry(tools_dialogue.CALENDAR_DOWNLOAD,
+                                                                     tools_dialogue.CALENDAR_FILE)]
+    return turn
 
 
 def stop_case(slots: Optional[Mapping[str, Any]] = None, text: str = "") -> Turn:

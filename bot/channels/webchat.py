@@ -6,6 +6,11 @@
     POST /webhooks/webchat/webhook      {"sender": "webchat-<32 hex>", "message": "…"}
     POST /webhooks/webchat/forget       {"sender": "webchat-<32 hex>"}: erase the conversation
     POST /webhooks/webchat/export       {"sender": "webchat-<32 hex>"}: download the conversation
+    GET  /webhooks/webchat/kallelse.docx?sender=webchat-<32 hex>   the conversation's kallelse
+    GET  /webhooks/webchat/kalender.ics?sender=…    the dates the bot last computed (deadlines check)
+    GET  /webhooks/webchat/planen.docx?sender=…     the plan checklist for the conversation's region
+                                        (all three built from the conversation's slots on each
+                                        request, nothing on disk; bot/tools_dialogue.py)
 
 The webhook is the REST channel (``RedactingRestInput``, bot/channels/rest.py): the same
 turn, so the text is cleaned and personal data removed before Rasa parses, stores or logs
@@ -43,6 +48,7 @@ Configured in credentials.yml as ``bot.channels.webchat.WebChatInput:``.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import logging
 import re
@@ -54,7 +60,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import lifecycle
+from bot import lifecycle, tools_dialogue
+from bot.knowledge import knowledge
 from bot.channels.rest import METADATA_KEY, RedactingRestInput
 from bot.channels.webpage import SECURITY_HEADERS, STATIC_DIR, STATIC_FILES
 
@@ -167,6 +174,26 @@ async def export_conversation(agent: Any, sender_id: str) -> Dict[str, Any]:
         raise Unavailable(EXPORT_DOWN) from None
 
 
+DOWNLOAD_DOWN = "Det gick inte att hämta filen just nu, eftersom databasen inte svarar. Försök igen om en stund."
+
+
+async def download_for(agent: Any, sender_id: str, name: str) -> Optional[bytes]:
+    """The download ``name`` built from the conversation's slots (bot.tools_dialogue.download);
+    None when the conversation does not exist or has nothing to build it from."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        raise Unavailable(DOWNLOAD_DOWN)
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001
+        logger.exception("Kunde inte hämta ett samtal ur tracker store.")
+        raise Unavailable(DOWNLOAD_DOWN) from None
+    if tracker is None or not tracker.events:
+        return None
+    slots = {name_: tracker.get_slot(name_) for name_ in ("region", "kallelse", "deadlines")}
+    return await asyncio.to_thread(tools_dialogue.download, knowledge(), name, slots, datetime.date.today())
+
+
 def _error(message: str, status: int) -> HTTPResponse:
     return response.json({"error": message}, status=status, headers=dict(NO_STORE), ensure_ascii=False)
 
@@ -216,9 +243,28 @@ class WebChatInput(RedactingRestInput):
         @webchat.route("/<name:str>", methods=["GET"])
         async def asset(request: Request, name: str) -> HTTPResponse:
             name = name or "index.html"
+            if name in tools_dialogue.FILES:  # kallelse.docx, kalender.ics, planen.docx
+                return await own_download(request, name)
             if name not in STATIC_FILES:
                 return _error("not found", 404)
             return await static(name)
+
+        async def own_download(request: Request, name: str) -> HTTPResponse:
+            """GET <file>?sender=webchat-…: the file built on each request from the slots of the
+            page's own conversation (nothing on disk); any other id is refused."""
+            sender = request.args.get("sender")
+            if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+                return _error(BAD_SENDER, 400)
+            try:
+                data = await download_for(getattr(request.app.ctx, "agent", None), sender, name)
+            except Unavailable as problem:
+                return _error(problem.args[0], 503)
+            if data is None:
+                return _error(tools_dialogue.NOTHING[name], 404)
+            content_type, filename = tools_dialogue.FILES[name]
+            headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"',
+                       "X-Content-Type-Options": "nosniff"}
+            return response.raw(data, content_type=content_type, headers=headers)
 
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
