@@ -26,6 +26,8 @@
   var MAX_HISTORY = 300;
   var TIMEOUT_MS = 60000;
   var SENDER_SHAPE = /^webchat-[0-9a-f]{32}$/;
+  // The files the page's own routes build for its conversation (bot/channels/webchat.py).
+  var DOWNLOADS = ["kallelse.docx", "kalender.ics", "planen.docx"];
   var URL_PATTERN = /https?:\/\/[^\s<>"”’]+/g;
 
   var UNREACHABLE = "Det gick inte att nå SIP-guiden just nu. Kontrollera din anslutning och " +
@@ -148,6 +150,17 @@
       });
       if (entry.rules && entry.rules.length) { box.setAttribute("data-rules", entry.rules.join(" ")); }
     }
+    if (entry.downloads && entry.downloads.length) {
+      var files = el("div", "downloads");
+      entry.downloads.forEach(function (d) {
+        if (DOWNLOADS.indexOf(d.file) < 0) { return; }
+        var a = el("a", "download", d.title);
+        a.href = d.file + "?sender=" + encodeURIComponent(sender);
+        a.setAttribute("download", "");
+        files.appendChild(a);
+      });
+      box.appendChild(files);
+    }
     if (withButtons && entry.buttons && entry.buttons.length) {
       var group = el("div", "choices");
       group.setAttribute("role", "group");
@@ -217,6 +230,12 @@
     return call(WEBHOOK, { sender: sender, message: message }).then(function (response) { return response.json(); });
   }
 
+  function downloadsOf(custom) {
+    return (Array.isArray(custom.downloads) ? custom.downloads : []).map(function (d) {
+      return { title: String((d && d.title) || ""), file: String((d && d.file) || "") };
+    }).filter(function (d) { return d.title && DOWNLOADS.indexOf(d.file) >= 0; });
+  }
+
   function botEntries(messages) {
     var entries = [];
     (messages || []).forEach(function (m) {
@@ -226,11 +245,14 @@
         return { title: String(b.title || ""), payload: String(b.payload || "") };
       });
       if (!text && !buttons.length) {
-        if (custom && entries.length) { entries[entries.length - 1].rules = custom.rules || []; }
+        if (custom && entries.length) {
+          entries[entries.length - 1].rules = custom.rules || [];
+          entries[entries.length - 1].downloads = downloadsOf(custom);
+        }
         return;
       }
       var entry = { from: "bot", text: text, buttons: buttons };
-      if (custom) { entry.rules = custom.rules || []; entry.region = custom.region || null; }
+      if (custom) { entry.rules = custom.rules || []; entry.region = custom.region || null; entry.downloads = downloadsOf(custom); }
       entries.push(entry);
     });
     return entries;

@@ -514,3 +514,30 @@ def test_a_failed_erasure_changes_nothing_in_the_browser(open_chat):
     assert downloads == []
     check(page.locator("#log .msg")).to_have_count(shown)
     assert page.dialogs == [] and page.errors == []
+
+
+def test_the_checklist_and_the_calendar_are_download_links_of_this_conversation(open_chat, bot):
+    """The downloads the bot offers (bot/tools_dialogue.py) are links to the page's own routes
+    for its own sender id, built as elements (textContent), and download the files."""
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    ask(page, "vad ska stå i planen?")
+    if page.locator("#log .choice", has_text="Skåne").count():
+        click(page, "Skåne")
+    link = page.locator("#log a.download", has_text="Ladda ner checklistan för planen (.docx)").last
+    check(link).to_be_visible()
+    sender = sender_of(page)
+    assert link.get_attribute("href") == f"planen.docx?sender={sender}"
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename == "sip-planens-innehall.docx"
+    assert Path(info.value.path()).read_bytes()[:2] == b"PK"
+
+    ask(page, "räkna ut datum för vårt ärende, SIP-mötet var 12 mars 2026")
+    calendar = page.locator("#log a.download", has_text="Lägg datumen i kalendern").last
+    check(calendar).to_be_visible()
+    with page.expect_download() as info:
+        calendar.click()
+    assert info.value.suggested_filename == "sip-datum.ics"
+    assert b"BEGIN:VCALENDAR" in Path(info.value.path()).read_bytes()
+    assert page.dialogs == [] and page.errors == []

@@ -348,3 +348,30 @@ def test_a_conversation_store_that_cannot_be_reached_is_said_in_swedish_and_noth
     while "Jag utgår från Skåne" not in texts(fake.replies("a:conv-store-down")):
         assert time.monotonic() < deadline, fake.replies("a:conv-store-down")
         time.sleep(0.2)
+
+
+def test_the_kallelse_text_and_a_quiz_question_in_teams(bot, fake):
+    """The staff tools (bot/tools_dialogue.py) in Teams: the kallelse's draft as text with its
+    sources (the .docx is the web chat's), and a quiz question with its options as buttons."""
+    user, conversation = "29:teams-user-tools", "a:conv-tools"
+
+    def say(text):
+        before = len(fake.replies(conversation))
+        status, body = post(bot, activity(fake, text, user=user, conversation=conversation), fake.token())
+        assert status == 200, body
+        return fake.replies(conversation)[before:]
+
+    say('/inform_region{"region":"skane"}')
+    assert "Fråga 1 av" in texts(say("hjälp mig skriva kallelsen"))
+    answer = []
+    for reply in ["12 mars 2026"] + ["hoppa över"] * 10:
+        answer = say(reply)
+        if "Här är ett utkast" in texts(answer):
+            break
+    assert "Här är ett utkast till kallelsen" in texts(answer) and "Källa:" in texts(answer)
+    assert "12 mars 2026" in texts(answer)
+    assert all("sipguiden" not in r["activity"] for r in answer)
+    question = say("testa mig")
+    assert "Fråga 1 av" in texts(question)
+    card = next(r["activity"]["attachments"][0] for r in question if r["activity"].get("attachments"))
+    assert [b["text"] for b in card["content"]["buttons"]][:2] == ["1", "2"]
