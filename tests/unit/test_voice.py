@@ -128,15 +128,7 @@ def test_the_guardian_check_catches_hardened_text():
 # ---------------------------------------------------------------- 3. the force of the plain text
 # Guardian texts whose force differs from the plain text's, because the plain text departs from
 # the statement and the guardian text follows the statement (the plain texts are listed for review).
-FORCE_EXCEPTIONS: Dict[str, str] = {
-    "halland.closing.after": "the statement says \"det är viktigt att\" all are told; plain hardens it to \"ska\"",
-    "national.closing.after": "the statement says \"det är viktigt att\" all are told; plain hardens it to \"ska\"",
-    "halland.deadline.start": "the statement says \"det är viktigt att barnets behov får avgöra\"; plain states it as fact",
-    "haninge.meeting.roles": "the statement says the roles \"kan\" be agreed beforehand; plain says they are",
-    "jonkoping.initiative.request": "the statement says a referral \"bör\" be the way; plain softens it to \"kan\"",
-    "uppsala.consent.required": "plain's \"de ska lyssna mer och mer på dig\" is consent.child's statement, not this rule's",
-    "uppsala.follow_up.revision": "the statement says a new plan \"kan\" be made; plain states it as fact",
-}
+FORCE_EXCEPTIONS: Dict[str, str] = {}
 
 
 def force_difference(rule: Rule) -> set:
