@@ -216,6 +216,25 @@ class ActionAskCaseAnswer(_TurnAction, Action):
         return dialogue.ask_case(_slots(tracker))
 
 
+def _form_answer(slot: str, answer, text: str, slots: Dict[str, Any], dispatcher: CollectingDispatcher,
+                 send=None) -> Dict[Text, Any]:
+    """One answer of a one-slot form (case check, kallelse, quiz): ``answer(text, slots)`` gives
+    the turn and whether the form is complete; the slot is emptied until it is. A failure is an
+    apology in Swedish and changes nothing."""
+    try:
+        turn, done = answer(text, slots)
+    except Exception:  # noqa: BLE001
+        logger.exception("%s failed", slot)
+        dispatcher.utter_message(text=SORRY)
+        return {slot: None}
+    if send is not None:
+        send(dispatcher, turn)
+    else:
+        for m in turn.messages:
+            dispatcher.utter_message(text=m.text)
+    return {**turn.slots, slot: "klar" if done else None}
+
+
 class ValidateCaseForm(FormValidationAction):
     """Reads each answer of the case form into the case state. The form's one slot,
     ``case_answer``, is emptied again until the rules core needs nothing more."""
@@ -225,15 +244,7 @@ class ValidateCaseForm(FormValidationAction):
 
     def validate_case_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            turn, done = dialogue.case_answer(str(value or ""), _slots(tracker))
-        except Exception:  # noqa: BLE001
-            logger.exception("case answer failed")
-            dispatcher.utter_message(text=SORRY)
-            return {"case_answer": None}
-        for m in turn.messages:
-            dispatcher.utter_message(text=m.text)
-        return {**turn.slots, "case_answer": "klar" if done else None}
+        return _form_answer("case_answer", dialogue.case_answer, str(value or ""), _slots(tracker), dispatcher)
 
 
 class _EndCase(_TurnAction):
@@ -331,15 +342,8 @@ class ValidateKallelseForm(FormValidationAction):
 
     def validate_kallelse_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            turn, done = tools_dialogue.kallelse_answer_turn(str(value or ""), _slots(tracker))
-        except Exception:  # noqa: BLE001
-            logger.exception("kallelse answer failed")
-            dispatcher.utter_message(text=SORRY)
-            return {"kallelse_answer": None}
-        for m in turn.messages:
-            dispatcher.utter_message(text=m.text)
-        return {**turn.slots, "kallelse_answer": "klar" if done else None}
+        return _form_answer("kallelse_answer", tools_dialogue.kallelse_answer_turn, str(value or ""),
+                            _slots(tracker), dispatcher)
 
 
 class ActionKallelseResult(_TurnAction, Action):
@@ -373,14 +377,8 @@ class ValidateQuizForm(FormValidationAction):
 
     def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            turn, done = tools_dialogue.quiz_answer_turn(str(value or ""), {"quiz": tracker.get_slot("quiz")})
-        except Exception:  # noqa: BLE001
-            logger.exception("quiz answer failed")
-            dispatcher.utter_message(text=SORRY)
-            return {"quiz_answer": None}
-        _send(dispatcher, turn)
-        return {**turn.slots, "quiz_answer": "klar" if done else None}
+        return _form_answer("quiz_answer", tools_dialogue.quiz_answer_turn, str(value or ""),
+                            {"quiz": tracker.get_slot("quiz")}, dispatcher, send=_send)
 
 
 class ActionQuizResult(_TurnAction, Action):
