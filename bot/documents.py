@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple, Union
 
 from bot import rules
-from bot.knowledge import Rule, one_line
+from bot.knowledge import NATIONAL, Rule, one_line
 
 # ---------------------------------------------------------------- the force of a rule
 _ADVICE = re.compile(r"\b(rekommend\w*|optimalt|bör)\b", re.IGNORECASE)
@@ -123,6 +123,27 @@ def rests_on(rule: Rule, evidence: str) -> bool:
     """The evidence (words of the routine) occurs in the rule's statement or one of its quotes."""
     needle = _fold(evidence)
     return any(needle in _fold(t) for t in [rule.statement] + [c.quote for c in rule.citations])
+
+
+def cited_rule_problems(kb, region: str, rule_id: str, evidence: str, where: str) -> List[str]:
+    """What does not hold for one line of a document that cites ``rule_id`` for ``region``:
+    the rule exists, is the region's own or national, is what the knowledge base answers the
+    region with on its topic, and holds the line's evidence (knowledge/kallelse.yml and
+    knowledge/plan_checklist.yml are checked with this)."""
+    try:
+        rule = kb.rule_by_id(rule_id)
+    except KeyError:
+        return [f"{where}: regeln finns inte"]
+    problems = []
+    owner = rule_id.split(".", 1)[0]
+    if owner not in (region, NATIONAL):
+        problems.append(f"{where}: regeln hör till {owner}, inte till {region} eller national")
+    given = kb.answer(region, rule.topic).rule.id
+    if given != rule_id:
+        problems.append(f"{where}: kunskapsbasen svarar {region} med {given} på ämnet {rule.topic}")
+    if not rests_on(rule, evidence):
+        problems.append(f"{where}: orden {evidence!r} finns inte i regeln")
+    return problems
 
 
 def sentence_with(rule: Rule, evidence: str) -> Optional[str]:

@@ -159,20 +159,7 @@ def check(kb: KnowledgeBase, spec: Optional[KallelseFile] = None) -> List[str]:
             problems.append(f"mötets fråga {field_.id}: okänt ämne {field_.topic!r}")
     for region in (NATIONAL,) + REGION_IDS:
         for el in elements(region, spec):
-            where = f"{region}: elementet {el.id} ({el.rule})"
-            try:
-                rule = kb.rule_by_id(el.rule)
-            except KeyError:
-                problems.append(f"{where}: regeln finns inte")
-                continue
-            owner = el.rule.split(".", 1)[0]
-            if owner not in (region, NATIONAL):
-                problems.append(f"{where}: regeln hör till {owner}, inte till {region} eller national")
-            given = kb.answer(region, rule.topic).rule.id
-            if given != el.rule:
-                problems.append(f"{where}: kunskapsbasen svarar {region} med {given} på ämnet {rule.topic}")
-            if not doc.rests_on(rule, el.evidence):
-                problems.append(f"{where}: orden {el.evidence!r} finns inte i regeln")
+            problems += doc.cited_rule_problems(kb, region, el.rule, el.evidence, f"{region}: elementet {el.id} ({el.rule})")
     return problems
 
 

@@ -99,19 +99,7 @@ def check(kb: KnowledgeBase, spec: Optional[ChecklistFile] = None) -> List[str]:
         problems.append(f"lagens punkter: regeln {spec.law.rule} finns inte")
     for region in (NATIONAL,) + REGION_IDS:
         for it in _list_for(region, spec).items:
-            where = f"{region}: {it.item!r} ({it.rule})"
-            try:
-                rule = kb.rule_by_id(it.rule)
-            except KeyError:
-                problems.append(f"{where}: regeln finns inte")
-                continue
-            if it.rule.split(".", 1)[0] not in (region, NATIONAL):
-                problems.append(f"{where}: regeln hör inte till {region} eller national")
-            given = kb.answer(region, rule.topic).rule.id
-            if given != it.rule:
-                problems.append(f"{where}: kunskapsbasen svarar {region} med {given} på ämnet {rule.topic}")
-            if not doc.rests_on(rule, it.item):
-                problems.append(f"{where}: orden finns inte i regeln")
+            problems += doc.cited_rule_problems(kb, region, it.rule, it.item, f"{region}: {it.item!r} ({it.rule})")
     return problems
 
 
