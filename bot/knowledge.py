@@ -250,6 +250,11 @@ class Rule(_Strict):
     topic: NonEmpty
     valid_from: dt.date
     short: constr(strip_whitespace=True, min_length=1, max_length=160)
+    # The opening of an answer (issue 14): one or two sentences that answer the topic's question
+    # directly (Ja / Nej / Det beror på …, or the number or the person asked for), in a voice that
+    # fits staff, guardians and young people alike; the region's name is added by bot/render.py.
+    # Checked against the statement (numbers, periods, modality) in tests/unit/test_modality.py.
+    answer: Optional[constr(strip_whitespace=True, min_length=1, max_length=240)] = None
     statement: NonEmpty
     plain: NonEmpty
     # The plain version for guardians, where ``plain`` speaks to the child ("dina vårdnadshavare");

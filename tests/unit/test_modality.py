@@ -235,8 +235,9 @@ def params_quantities(rule: Rule) -> Set[Tuple[str, int]]:
 PLAIN_EXCEPTIONS: Dict[str, Set[str]] = {}
 
 
-def plain_problems(rule: Rule) -> List[str]:
-    plain, statement = rule.plain, rule.statement
+def plain_problems(rule: Rule, text: str = None) -> List[str]:
+    """What ``text`` (by default the rule's ``plain``) says that the statement does not."""
+    plain, statement = rule.plain if text is None else text, rule.statement
     problems = []
     p, s = force(plain), force(statement)
     for f, word in (("ska", "ska/måste"), ("bor", "bör/rekommendation"), ("kan", "kan/möjlighet")):
@@ -379,3 +380,51 @@ def test_sip_guidens_own_law_reference_is_named_as_such():
     law = KB.sources["sol-anmalan"]
     assert f"Obs: {OWN_LAW_REFERENCE.format(law=law.short)}" in lines
     assert f"Obs: {law.note}" in lines
+
+
+# ---------------------------------------------------------------- 4. the opening answer
+ANSWER_MAX_WORDS = 32
+# one opening for every audience: no one is addressed ("du", "ni", "ditt barn" …)
+ADDRESSED = re.compile(r"\b(du|dig|din|ditt|dina|ni|er|ert|era)\b", re.I)
+
+
+def answer_problems(rule: Rule) -> List[str]:
+    """What is wrong with a rule's opening answer: missing, too long, addressing someone,
+    saying more than the statement, or a force other than the rule's."""
+    text = rule.answer
+    if not text:
+        return ["saknas"]
+    problems = []
+    placeholders = set(re.findall(r"\{(\w*)\}", text))
+    if placeholders - {"region"}:
+        problems.append(f"platshållare:{sorted(placeholders - {'region'})}: bara {{region}} finns")
+    if placeholders and rule.id.startswith(NATIONAL + "."):
+        problems.append("platshållare:region: ett nationellt svar gäller ingen enskild region")
+    text = re.sub(r"\{\w*\}", "Regionen", text)
+    problems += plain_problems(rule, text)
+    words = len(text.split())
+    if words > ANSWER_MAX_WORDS:
+        problems.append(f"längd:{words} ord (högst {ANSWER_MAX_WORDS})")
+    if ADDRESSED.search(text):
+        problems.append(f"tilltal:{ADDRESSED.search(text).group(0)}: svaret ska passa alla läsare")
+    f = force(text)
+    if rule.strength == "bor" and "bor" not in f:
+        problems.append("kraft:bor: regeln är en rekommendation, svaret säger inte det (bör/rekommenderar/råd)")
+    if rule.strength in ("kan", "info") and "ska" in f:
+        problems.append(f"kraft:ska: regeln är {rule.strength}, svaret gör den till en skyldighet")
+    return problems
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_every_rule_opens_with_a_direct_answer_that_agrees_with_it(rule: Rule):
+    problems = answer_problems(rule)
+    assert not problems, f"{rule.id}: " + "; ".join(problems)
+
+
+def test_the_answer_check_catches_a_hardened_or_long_answer():
+    rule = KB.rule_by_id("halland.meeting.length")
+    assert rule.strength == "bor"
+    assert any(p.startswith("kraft:bor") for p in answer_problems(rule.copy(update={"answer": "Mötet ska ha en paus."})))
+    assert any(p.startswith("längd") for p in answer_problems(rule.copy(update={"answer": "ord " * 40})))
+    assert any(p.startswith("tilltal") for p in answer_problems(rule.copy(update={"answer": "Du bör ta en paus."})))
+    assert answer_problems(rule.copy(update={"answer": None})) == ["saknas"]
