@@ -22,7 +22,7 @@ from bot.places import directory
 logger = logging.getLogger(__name__)
 
 SLOTS = ("region", "municipality", "audience", "pending", "pending_text", "case", "case_start", "guide_step", "offered",
-         "kallelse")
+         "kallelse", "shown_notes")
 SORRY = ("Förlåt, något gick fel hos mig när jag skulle svara. Försök igen om en stund, "
          "eller ställ frågan på ett annat sätt.")
 
@@ -61,16 +61,15 @@ def _reading(tracker: Tracker) -> understand.Reading:
                            region_known=bool(tracker.get_slot("region")))
 
 
-def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn) -> List[Dict[Text, Any]]:
+def _send(dispatcher: CollectingDispatcher, turn: dialogue.Turn, tracker: Optional[Tracker] = None) -> List[Dict[Text, Any]]:
+    if tracker is not None:
+        dialogue.finish(turn, _slots(tracker))
     for m in turn.messages:
         buttons = [{"title": title, "payload": payload} for title, payload in m.buttons]
-        # The rules an answer states travel with it (the web chat shows their sources; the
-        # conversation tests check them). Messages without rules carry no extra payload.
-        custom = {"sipguiden": {"rules": m.rules, "region": m.region}} if m.rules else None
-        downloads = getattr(m, "downloads", None)
-        if downloads:  # the web chat serves them for the conversation's own id (bot/channels/webchat.py)
-            custom = {"sipguiden": {**(custom or {}).get("sipguiden", {}), "downloads": downloads}}
-        dispatcher.utter_message(text=m.text, buttons=buttons or None, json_message=custom)
+        # The rules an answer states, its parts (opening, details, sources), its picture and its
+        # downloads travel with it (bot.dialogue.Message.payload); the web chat and Teams show
+        # them, the conversation tests check them.
+        dispatcher.utter_message(text=m.text, buttons=buttons or None, json_message=m.payload())
     # The buttons offered last, so that "ja", "2" or "hoppa över" can answer them.
     offered = next(([[title, payload] for title, payload in m.buttons] for m in reversed(turn.messages) if m.buttons), None)
     slots = {"offered": offered, **turn.slots} if turn.messages else dict(turn.slots)
@@ -92,7 +91,7 @@ class _TurnAction:
             logger.exception("%s failed (intent %s)", self.name(), _intent(tracker))
             dispatcher.utter_message(text=SORRY)
             return [SlotSet("case_start", False)]
-        return _send(dispatcher, turn)
+        return _send(dispatcher, turn, tracker)
 
 
 def _utterances(dispatcher: CollectingDispatcher, utterances: List[region_flow.Utterance]) -> List[Dict[Text, Any]]:
@@ -148,7 +147,7 @@ class ActionSetRegion(Action):
             logger.exception("pending question failed")
             dispatcher.utter_message(text=SORRY)
             return events + [SlotSet("pending", None), SlotSet("case_start", False)]
-        return events + _send(dispatcher, turn)
+        return events + _send(dispatcher, turn, tracker)
 
 
 class ActionChangeRegion(ActionSetRegion):

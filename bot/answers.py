@@ -8,17 +8,18 @@ note saying so, and at the end the source of every part. Pure Python: no Rasa im
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from pydantic import BaseModel, Extra
+from rapidfuzz import fuzz
 
 from bot.audience import wants_plain
 from bot.casecheck import CHECKS
+from bot.places import fold
 from bot.knowledge import KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, knowledge
-from bot.render import NO_ROUTINE, REGION_SILENT, region_label, rule_body, source_lines
+from bot.render import DETAILS_HEADING, Shaped, baseline_line, opening, region_label, rule_body, sources_and_notes
 from bot.yamlio import load_yaml
 
 
@@ -61,32 +62,46 @@ def questions() -> Dict[str, Question]:
     return load_questions(knowledge(), KNOWLEDGE_DIR / "questions.yml")
 
 
-@dataclass
-class Reply:
-    text: str
-    answers: List[Answer] = field(default_factory=list)
+LEAD_MARGIN = 12  # points of similarity a later topic needs over the first to lead the answer
 
 
-def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], audience: Optional[str]) -> Reply:
-    """The rules on ``topics`` for ``region`` as one message: a heading naming where it
-    applies, one paragraph per rule, a note on every topic where the routine is silent
-    (or that no routine is loaded), and the sources last."""
+def lead_topic(kb: KnowledgeBase, asked: str, topics: List[str]) -> str:
+    """Of the topics an answer covers, the one whose title and question (knowledge/topics.yml)
+    the user's words are most like; the first topic when the words do not tell."""
+    if not asked or asked.startswith("/"):
+        return topics[0]
+    words = fold(asked)
+    score = {t: fuzz.token_set_ratio(words, fold(f"{kb.topics[t].title} {kb.topics[t].question}")) for t in topics}
+    best = max(topics, key=score.get)
+    return best if score[best] >= score[topics[0]] + LEAD_MARGIN else topics[0]
+
+
+def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], audience: Optional[str],
+                  asked: str = "") -> Shaped:
+    """The rules on ``topics`` for ``region``, shaped (bot.render.Shaped): the first topic's
+    direct answer first (and, when the routine is silent on it, the one line saying what the
+    answer rests on instead); then the region's text on every topic in the reader's register, a
+    note on each further topic where the routine is silent; the sources and law notes last."""
     plain = wants_plain(audience)
+    if len(topics) > 1 and asked:  # "Behöver båda vårdnadshavarna samtycka?": that rule's answer first
+        lead = lead_topic(kb, asked, topics)
+        topics = [lead] + [t for t in topics if t != lead]
     answers = [kb.answer(region, t) for t in topics]
-    paragraphs: List[str] = []
-    if region in REGION_IDS:
-        paragraphs.append(f"Så här gäller det i {region_label(kb, region)}:")
+    first = answers[0]
+    lead = opening(kb, first)
+    silent = [a for a in answers if a.national]
+    if first.national:
+        lead += " " + baseline_line(kb, [first], region)
+    details: List[str] = []
+    if region in REGION_IDS and not all(a.fallback for a in answers):
+        details.append(DETAILS_HEADING.format(region=region_label(kb, region)))
     for a in answers:
-        paragraphs.append(rule_body(a, plain, audience))
-    silent = [a for a in answers if a.fallback]
-    if region in REGION_IDS and silent:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in silent)
-        if len(silent) == len(answers):
-            paragraphs.append(REGION_SILENT.format(region=region_label(kb, region)))
-        else:
-            paragraphs.append(f"Rutinen för {region_label(kb, region)} säger inget om: {titles}. "
-                              "Där bygger svaret på det som gäller nationellt.")
-    elif region not in REGION_IDS:
-        paragraphs.append(NO_ROUTINE)
-    text = "\n\n".join(paragraphs) + "\n\n" + "\n".join(source_lines(kb, answers))
-    return Reply(text, answers)
+        details.append(rule_body(a, plain, audience))
+    later = [a for a in silent if a is not first]
+    if later and region in REGION_IDS:
+        titles = ", ".join(kb.topics[a.topic].title.lower() for a in later)
+        details.append(f"Rutinen för {region_label(kb, region)} säger inget om: {titles}. "
+                       "Där bygger svaret på lagen och det som de andra rutinerna säger.")
+    sources, notes = sources_and_notes(kb, answers)
+    return Shaped(lead, details, sources, notes, answers,
+                  national=[region] if silent and region in REGION_IDS else [])

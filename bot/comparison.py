@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from bot.knowledge import REGION_IDS, KnowledgeBase
 from bot.places import Directory, fold
-from bot.render import region_label, source_lines
+from bot.render import Shaped, opening, region_label, source_lines, sources_and_notes
 from bot.rules import compare, differs
 
 MAX_TOPICS = 4  # a group with more topics is summarised by those that differ
@@ -74,3 +74,25 @@ def compare_answer(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> Tu
         lines.append(f"Fler skillnader finns om: {rest}. Fråga gärna om ett av dem, till exempel "
                      f"”hur skiljer sig regionerna om {kb.topics[shown[MAX_TOPICS]].title.lower()}?”.")
     return "\n".join(lines) + "\n\n" + "\n".join(source_lines(kb, used)), used
+
+
+SILENT_CELL = "Säger inget (nationell grund gäller)"
+
+
+def compare_shaped(kb: KnowledgeBase, subject_id: str, regions: List[str]) -> Shaped:
+    """The comparison, shaped: the heading first, a real table (one row per region, one column per
+    topic that differs; each cell the region's direct answer) with the text as its equivalent."""
+    text, used = compare_answer(kb, subject_id, regions)
+    body, _, _ = text.partition("\n\nKälla")
+    head, _, rest = body.partition("\n")
+    regions = [r for r in regions if r in REGION_IDS]
+    regions = regions if len(regions) >= 2 else list(kb.regions())
+    rows = compare(kb, subject_id, regions)
+    shown = ([t for t, cells in rows.items() if differs(cells)] or list(rows))[:MAX_TOPICS]
+    table = {"kind": "table", "caption": head.rstrip(":"),
+             "columns": ["Region"] + [kb.topics[t].title for t in shown],
+             "rows": [[region_label(kb, r)] + [SILENT_CELL if cell.silent else opening(kb, cell.answer)
+                                               for t in shown for cell in rows[t] if cell.region == r]
+                      for r in regions]}
+    sources, notes = sources_and_notes(kb, used)
+    return Shaped(head, [rest.strip()], sources, notes, used, visual=table)

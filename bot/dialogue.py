@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from bot import audience as audiences
@@ -25,7 +25,7 @@ from bot.knowledge import REGION_IDS, KnowledgeBase, knowledge
 from bot.places import Directory, directory
 from bot.privacy import PLACEHOLDERS, REMINDER
 from bot.region_flow import confirmation, place_from_message
-from bot.render import decision_text, region_label, rule_body, source_lines
+from bot.render import Shaped, decision_shaped, region_label, rule_body, source_lines, timeline
 
 Buttons = List[Tuple[str, str]]
 
@@ -84,6 +84,22 @@ class Message:
     rules: List[str] = field(default_factory=list)   # rule ids the text states (for the channels and tests)
     region: Optional[str] = None                      # the region the answer was given for
     downloads: List[Dict[str, str]] = field(default_factory=list)  # [{title, file}]: the web chat's own downloads
+    shaped: Optional[Shaped] = None                   # an answer in its parts (opening, details, sources, notes)
+
+    def payload(self) -> Optional[Dict[str, Any]]:
+        """What travels in the message's ``custom`` for the channels (the web chat's "Visa mer",
+        pictures and feedback, Teams' card, REST clients); None for a message with nothing more."""
+        out: Dict[str, Any] = {}
+        if self.rules:
+            out.update(rules=self.rules, region=self.region)
+        if self.shaped is not None:
+            s = self.shaped
+            out.update(answer=s.answer, details="\n\n".join(d for d in s.details if d),
+                       sources=s.sources + [f"Obs: {note}" for _, note in s.notes],
+                       national=list(s.national), visual=s.visual, feedback=bool(self.rules))
+        if self.downloads:
+            out["downloads"] = self.downloads
+        return {"sipguiden": out} if out else None
 
 
 @dataclass
@@ -95,6 +111,30 @@ class Turn:
             region: Optional[str] = None) -> "Turn":
         self.messages.append(Message(text, list(buttons or []), [a.rule.id for a in answers], region))
         return self
+
+    def answer(self, shaped: Shaped, buttons: Optional[Buttons] = None, region: Optional[str] = None) -> "Turn":
+        """An answer in its parts (bot.render.Shaped): the opening first, the rest under "Visa mer"."""
+        self.messages.append(Message(shaped.text, list(buttons or []), [a.rule.id for a in shaped.answers],
+                                     region, shaped=shaped))
+        return self
+
+
+def finish(turn: Turn, slots: Mapping[str, Any]) -> Turn:
+    """Before sending: a law notice already shown in this conversation (slot ``shown_notes``)
+    is left out of later answers, so the notice about the new socialtjänstlag comes once."""
+    shown = list(slots.get("shown_notes") or [])
+    before = list(shown)
+    for m in turn.messages:
+        if m.shaped is None or not m.shaped.notes:
+            continue
+        fresh = [(k, note) for k, note in m.shaped.notes if k not in shown]
+        shown += [k for k, _ in fresh]
+        if len(fresh) != len(m.shaped.notes):
+            m.shaped = replace(m.shaped, notes=fresh)
+            m.text = m.shaped.text
+    if shown != before:
+        turn.slots["shown_notes"] = shown
+    return turn
 
 
 def _today(today: Optional[dt.date]) -> dt.date:
@@ -192,9 +232,9 @@ def question(intent: str, text: str, entities: Iterable[Mapping], slots: Mapping
     starts_check = bool(state) and _describes_case(known, text, _audience(turn, slots))
     if state is not None and starts_check:
         return _start_check(turn, kb, region, state, slots, today)
-    reply = answer_topics(kb, region, _topics_for(q, known_all, _audience(turn, slots)), _audience(turn, slots))
+    reply = answer_topics(kb, region, _topics_for(q, known_all, _audience(turn, slots)), _audience(turn, slots), text or "")
     buttons = [(CHECK_BUTTON_TITLE[q.check], f'/check_case{{"check":"{q.check}"}}')] if q.check else []
-    return turn.say(reply.text, buttons, reply.answers, region or "annan")
+    return turn.answer(reply, buttons, region or "annan")
 
 
 _CONSENT_QUESTIONS = ("ask_consent", "ask_consent_refused", "ask_consent_child")
@@ -336,8 +376,7 @@ def _start_check(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Di
     # What the facts already given decide, with its rules and sources; the form then asks
     # only for what the rules core still needs.
     decision = casecheck.decide(kb, region, state, _today(today))
-    so_far = decision_text(kb, decision, audience=_audience(turn, slots))
-    return turn.say(f"{so_far}\n\n{intro}", [], decision.used, region or "annan")
+    return turn.answer(decision_shaped(kb, decision, _audience(turn, slots), after=[intro]), [], region or "annan")
 
 
 def ask_case(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Turn:
@@ -389,14 +428,14 @@ def case_result(slots: Mapping[str, Any], today: Optional[dt.date] = None) -> Tu
 def _result(turn: Turn, kb: KnowledgeBase, region: Optional[str], state: Dict[str, Any],
             audience: Optional[str], today: Optional[dt.date]) -> Turn:
     decision = casecheck.decide(kb, region, state, _today(today))
-    text = decision_text(kb, decision, audience=audience)
     skipped = [casecheck.question(f).text.split("?")[0].lower() for f in state.get("skipped") or []]
-    if decision.missing:
-        text = ("Jag kan inte ge ett säkert svar utan de uppgifter du hoppade över. Så här säger rutinen:\n" + text)
-    elif skipped:
-        text += "\n\n(Du hoppade över: " + "; ".join(skipped) + ".)"
-    text += "\n\nBedömningen i det enskilda ärendet görs alltid av er som arbetar med det."
-    turn.say(text, [("Ny fråga", "/help")], decision.used, region or "annan")
+    before = ["Jag kan inte ge ett säkert svar utan de uppgifter du hoppade över. Så här säger rutinen:"] if decision.missing else []
+    after = ["(Du hoppade över: " + "; ".join(skipped) + ".)"] if skipped and not decision.missing else []
+    after.append("Bedömningen i det enskilda ärendet görs alltid av er som arbetar med det.")
+    shaped = decision_shaped(kb, decision, audience, before, after)
+    if state.get("check") == "deadlines":
+        shaped.visual = timeline(kb, decision, state.get("facts") or {})
+    turn.answer(shaped, [("Ny fråga", "/help")], region or "annan")
     if state.get("check") == "deadlines" and decision.details.get("deadlines"):  # "Lägg datumen i kalendern"
         from bot import tools_dialogue
 
@@ -455,7 +494,7 @@ def guide_turn(command: str, slots: Mapping[str, Any], step: Optional[str] = Non
         delta = 1 if command == "next" else -1
         page = guide.page(kb, region, guide.clamp(kb, region, int(current) + delta), audience)
     turn.slots["guide_step"] = float(page.step)
-    return turn.say(page.text, page.buttons, page.answers, region)
+    return turn.answer(page.shaped, page.buttons, region)
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -471,8 +510,7 @@ def compare(text: str, entities: Iterable[Mapping], slots: Mapping[str, Any],
                    if g.id in ("samtycke", "kallelse", "avslut", "uppfoljning", "initiativ", "process")]
         return turn.say("Vilket ämne vill du jämföra regionerna i? Välj nedan eller skriv till exempel "
                         "”hur skiljer sig Halland och Skåne om samtycke?”.", buttons)
-    text, used = comparison.compare_answer(kb, subject, regions)
-    return turn.say(text, [], used)
+    return turn.answer(comparison.compare_shaped(kb, subject, regions))
 
 
 def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
@@ -480,8 +518,7 @@ def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
     turn = Turn(slots={"case_start": False})
     if subject not in kb.groups and subject not in kb.topics:
         return compare("", [], slots, turn=turn)
-    text, used = comparison.compare_answer(kb, subject, [])
-    return turn.say(text, [], used)
+    return turn.answer(comparison.compare_shaped(kb, subject, []))
 
 
 # ----------------------------------------------------------------------------- other turns
@@ -519,7 +556,7 @@ def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None
                 turn.slots["pending"] = intent
                 return turn
             reply = answer_topics(knowledge(), region, q.topics, slots.get("audience") or "guardian")
-            return turn.say(reply.text, [], reply.answers, region or "annan")
+            return turn.answer(reply, [], region or "annan")
     turn.messages[-1].buttons = MAIN_BUTTONS + [("Vad är SIP? / What is SIP?", "/what_is_sip")]
     return turn
 

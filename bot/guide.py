@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from bot.audience import wants_plain, wording
+from bot.audience import wording
 from bot.knowledge import REGION_IDS, Answer, KnowledgeBase, Step
-from bot.render import region_label, source_lines
+from bot.render import Shaped, opening, region_label, sources_and_notes
 
 NEXT, BACK, GOTO, STOP = "/guide_next", "/guide_back", "/guide_goto", "/guide_stop"
+EXPLAIN = "/explain_term"  # "Vad betyder det här?" (bot/glossary.py)
+MAX_POINTS = 6  # points shown before "Visa mer" (issue 14)
+SILENT_MARK = " (rutinen säger inget – nationell grund)"
+MORE_POINTS = "Fler punkter i steget:"
 
 
 @dataclass
@@ -26,6 +30,7 @@ class GuidePage:
     total: int
     buttons: List[Tuple[str, str]] = field(default_factory=list)
     answers: List[Answer] = field(default_factory=list)
+    shaped: Optional[Shaped] = None
 
 
 def steps(kb: KnowledgeBase, region: Optional[str]) -> Tuple[Answer, List[Step]]:
@@ -51,7 +56,6 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
     total = len(all_steps)
     step = max(1, min(step, total))
     current = all_steps[step - 1]
-    plain = wants_plain(audience)
     lines: List[str] = []
     extra: List[Answer] = []
     if resumed:
@@ -69,25 +73,37 @@ def page(kb: KnowledgeBase, region: Optional[str], step: int, audience: Optional
             lines.append("Rutinen har ingen egen lista över stegen, så stegen nedan är SIP-guidens sammanfattning "
                          "av den gång som rutinerna i stort följer.")
     lines.append(f"Steg {step} av {total}: {current.title}")
-    checklist: List[Answer] = []
-    for topic in current.topics:
-        a = kb.answer(region, topic)
-        checklist.append(a)
-        text = a.rule.plain.split(". ")[0].rstrip(".") + "." if plain else a.rule.short
-        note = " (rutinen säger inget – nationell grund)" if a.fallback else ""
-        lines.append(f"☐ {kb.topics[topic].title}: {text}{note}")
-    used = extra + [process] + checklist
+    checklist = [kb.answer(region, topic) for topic in current.topics]
+    # The routine's own points first; the national baseline only where the routine is silent, marked so.
+    ordered = [a for a in checklist if not a.fallback] + [a for a in checklist if a.fallback]
+    points = [f"☐ {kb.topics[a.topic].title}: {opening(kb, a)}" + (SILENT_MARK if a.fallback else "") for a in ordered]
+    lines += points[:MAX_POINTS]
+    details: List[str] = []
+    if len(points) > MAX_POINTS:
+        details.append(MORE_POINTS + "\n" + "\n".join(points[MAX_POINTS:]))
+    used = extra + [process] + ordered
     buttons: List[Tuple[str, str]] = []
     if step > 1:
         buttons.append(("◀ Föregående steg", BACK))
     if step < total:
         buttons.append(("Nästa steg ▶", NEXT))
     buttons.append(("Hoppa till steg", GOTO))
+    buttons.append(("Vad betyder det här?", EXPLAIN))
     buttons.append(("Avsluta guiden", STOP))
     if step == total:
         lines.append("Det här är sista steget.")
-    text = "\n".join(lines) + "\n\n" + "\n".join(source_lines(kb, used))
-    return GuidePage(text, step, total, buttons, used)
+    sources, notes = sources_and_notes(kb, used)
+    shaped = Shaped("\n".join(lines), details, sources, notes, used,
+                    national=[region] if region in REGION_IDS and any(a.fallback for a in used) else [],
+                    visual=stepper(all_steps, step))
+    return GuidePage(shaped.text, step, total, buttons, used, shaped)
+
+
+def stepper(all_steps: List[Step], step: int) -> dict:
+    """Where the user is in the region's steps, as a picture with its text equivalent."""
+    label = f"Steg {step} av {len(all_steps)}: {all_steps[step - 1].title}"
+    return {"kind": "stepper", "label": label,
+            "steps": [{"title": s.title, "current": i == step} for i, s in enumerate(all_steps, 1)]}
 
 
 def step_menu(kb: KnowledgeBase, region: Optional[str]) -> Tuple[str, List[Tuple[str, str]]]:

@@ -7,7 +7,9 @@ baseline was used instead. Pure Python: no Rasa import.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.audience import wording
 from bot.places import directory
@@ -133,3 +135,182 @@ def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False, au
         lines.append(silence_note(kb, decision.used[0]) if decision.used else "")
     lines.extend(source_lines(kb, decision.used))
     return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------- the shape of an answer (issue 14)
+# The opening answers the question in one or two sentences (each rule's ``answer``, a check's
+# headline); the region's fuller text and the sources follow, under "Visa mer" in the web chat
+# and behind a card action in Teams. A law notice (sources.yml ``note``) is shown once per
+# conversation (bot.dialogue.finish). A national-baseline answer says so in one line, with one
+# compact source line for the routines it rests on, not one line per region.
+BASELINE_SILENT = "Rutinen för {region} tar inte upp detta; svaret bygger på {basis}."
+BASELINE_NO_ROUTINE = ("Det finns ingen SIP-rutin inlagd för din kommun; svaret bygger på {basis}. "
+                       "Kontrollera er egen rutin.")
+DETAILS_HEADING = "Så här står det i rutinen för {region}:"
+
+
+@dataclass
+class Shaped:
+    """An answer in its parts: ``answer`` first, then ``details``, the ``sources`` and the law
+    ``notes`` (key, text). ``national``: regions whose routine is silent on what was answered."""
+
+    answer: str
+    details: List[str] = field(default_factory=list)
+    sources: List[str] = field(default_factory=list)
+    notes: List[Tuple[str, str]] = field(default_factory=list)
+    answers: List[Answer] = field(default_factory=list)
+    national: List[str] = field(default_factory=list)
+    visual: Optional[Dict[str, Any]] = None
+
+    @property
+    def text(self) -> str:
+        """Everything, as one message (REST clients, tests): opening, details, sources, notes."""
+        lines = self.sources + [f"Obs: {note}" for _, note in self.notes]
+        parts = [self.answer] + [d for d in self.details if d] + (["\n".join(lines)] if lines else [])
+        return "\n\n".join(p for p in parts if p)
+
+
+def and_list(items: List[str]) -> str:
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+
+
+def _cited_regions(kb: KnowledgeBase, answer: Answer) -> List[str]:
+    out: List[str] = []
+    for c in answer.rule.citations:
+        region = kb.sources[c.source].region
+        if region and region != answer.region and region not in out:
+            out.append(region)
+    return out
+
+
+def _cites_law(kb: KnowledgeBase, answer: Answer) -> bool:
+    return any(c.laws or kb.sources[c.source].kind == "law" for c in answer.rule.citations)
+
+
+def baseline_line(kb: KnowledgeBase, answers: Iterable[Answer], region: Optional[str]) -> Optional[str]:
+    """The one line saying that the answer is the national baseline, and what it rests on."""
+    national = [a for a in answers if a.national]
+    if not national:
+        return None
+    regions: List[str] = []
+    for a in national:
+        regions += [r for r in _cited_regions(kb, a) if r not in regions]
+    basis = []
+    if any(_cites_law(kb, a) for a in national):
+        basis.append("lagen")
+    if regions:
+        basis.append("det som rutin" + ("en" if len(regions) == 1 else "erna") + " i "
+                     + and_list([region_label(kb, r) for r in regions]) + " säger")
+    words = and_list(basis) or "SIP-guidens sammanfattning av rutinerna"
+    if region in REGION_IDS:
+        return BASELINE_SILENT.format(region=region_label(kb, region), basis=words)
+    return BASELINE_NO_ROUTINE.format(basis=words)
+
+
+def _law_names(kb: KnowledgeBase, laws: Iterable[str]) -> str:
+    return ", ".join(kb.sources[law].short or kb.sources[law].title for law in laws)
+
+
+def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """The source lines of an answer and its law notes. The user's own routine (and any law
+    document) gets a full line per document; the routines behind a national-baseline answer
+    share one compact line."""
+    answers = list(answers)
+    own = [a for a in answers if not a.national]
+    national = [a for a in answers if a.national]
+    lines = [line for line in source_lines(kb, own) if line.startswith("Källa:")] if own else []
+    if national:
+        compact: Dict[str, List[str]] = {}
+        laws: List[str] = []
+        for a in national:
+            for c in a.rule.citations:
+                src = kb.sources[c.source]
+                if src.kind == "law":
+                    laws.append(c.source)
+                    continue
+                sections = compact.setdefault(src.region or src.id, [])
+                if f"”{c.section}”" not in sections:
+                    sections.append(f"”{c.section}”")
+                laws += [law for law in c.laws]
+        parts = []
+        seen_laws = list(dict.fromkeys(laws))
+        if seen_laws:
+            parts.append(_law_names(kb, seen_laws))
+        if compact:
+            parts.append("rutinerna i " + "; ".join(
+                f"{region_label(kb, r) if r in REGION_IDS else kb.sources[r].title} ({', '.join(s)})"
+                for r, s in compact.items()))
+        lines.append("Källa: nationell grund – " + "; ".join(parts))
+    notes: List[Tuple[str, str]] = []
+    for a in answers:
+        for c in a.rule.citations:
+            for law in c.laws:
+                if kb.sources[law].note and all(k != law for k, _ in notes):
+                    notes.append((law, kb.sources[law].note))
+        for law in a.rule.refers_to_laws:
+            src = kb.sources[law]
+            key = f"own:{law}"
+            if all(k != key for k, _ in notes):
+                notes.append((key, OWN_LAW_REFERENCE.format(law=src.short or src.title)))
+            if src.note and all(k != law for k, _ in notes):
+                notes.append((law, src.note))
+    return lines, notes
+
+
+def opening(kb: KnowledgeBase, answer: Answer) -> str:
+    """A rule's direct answer (its ``answer``, else its ``short``), with the place filled in."""
+    text = answer.rule.answer or answer.rule.short
+    return text.replace("{region}", region_label(kb, answer.region))
+
+
+def decision_shaped(kb: KnowledgeBase, decision: Decision, audience: Optional[str] = None,
+                    before: Iterable[str] = (), after: Iterable[str] = ()) -> Shaped:
+    """A check's result, shaped: its headline (the direct answer for its outcome, in the reader's
+    register) first; the reasoning, the rules' texts and the notes on silent topics after, with
+    ``before``/``after`` paragraphs around them; the sources last."""
+    professional, plain = decision.headline
+    lead = plain if audience in ("guardian", "young") else professional
+    lines = list(decision.text_for(audience))
+    fallbacks = [a for a in decision.used if a.fallback]
+    if fallbacks:
+        titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
+        lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
+                     "Där bygger svaret på den nationella grunden.")
+    elif decision.region not in REGION_IDS and decision.used:
+        lines.append(baseline_line(kb, decision.used, decision.region) or "")
+    sources, notes = sources_and_notes(kb, decision.used)
+    details = [p for p in before if p] + ["\n".join(line for line in lines if line)] + [p for p in after if p]
+    national = [decision.region] if fallbacks and decision.region in REGION_IDS else []
+    return Shaped(lead, details, sources, notes, list(decision.used), national)
+
+
+def timeline(kb: KnowledgeBase, decision: Decision, facts: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The deadline check's dates as a picture (the web chat) with its text equivalent: the dates
+    the user gave and the dates computed, in date order, each marked as the user's own date, a
+    rule of the routine, a recommendation, or the national baseline (knowledge/explanations.yml
+    ``timeline``)."""
+    from bot.rules import swedish_date, wording as wording_table
+
+    table = wording_table()["timeline"]
+    kinds = table["kinds"]
+    events: List[Dict[str, Any]] = []
+    for key, label in table["given"].items():
+        value = facts.get(key)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if isinstance(value, dt.date):
+            events.append({"key": key, "label": label, "date": value.isoformat(), "date_text": swedish_date(value),
+                           "kind": "uppgift", "kind_text": kinds["uppgift"], "rule": None})
+    for dl in decision.details.get("deadlines") or []:
+        kind = "nationell" if dl.fallback else ("rekommendation" if dl.kind == "rekommendation" else "regel")
+        events.append({"key": dl.key, "label": table["computed"][dl.key], "date": dl.date.isoformat(),
+                       "date_text": swedish_date(dl.date), "kind": kind, "kind_text": kinds[kind], "rule": dl.rule_id})
+    if not any(e["rule"] for e in events):
+        return None
+    events.sort(key=lambda e: e["date"])
+    label = "Tidslinje: " + "; ".join(f"{e['date_text']} – {e['label']} ({e['kind_text']})" for e in events) + "."
+    return {"kind": "timeline", "label": label, "events": events}

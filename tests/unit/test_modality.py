@@ -303,7 +303,7 @@ def regions_cited(rule: Rule) -> Set[str]:
 
 
 def texts(rule: Rule) -> str:
-    return " ".join((rule.short, rule.statement, rule.plain))
+    return " ".join((rule.short, rule.statement, rule.plain, rule.answer or ""))
 
 
 NATIONAL_RULES = [r for r in RULES if r.id.startswith(NATIONAL + ".")]
