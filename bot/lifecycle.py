@@ -16,8 +16,11 @@ set-up), so it runs without Rasa and while the bot is running:
                                  sessions, whole (see ``purge``);
 - ``export(engine, sender_id)``  the right of access: what is stored, as a JSON-ready dict.
 
-Rasa's events table is the only per-conversation data SIP-guiden stores (there is no feedback
-or other table keyed by the conversation); a new one must be reached by forget and purge too.
+Rasa's events table is the only per-conversation data SIP-guiden stores; a new table keyed by
+the conversation must be reached by forget and purge too. The feedback table next to it
+(``sipguiden_feedback``, bot/feedback.py) is not keyed by the conversation: it has no column for
+a sender id or any text, so ``forget`` has nothing to erase there and ``export`` nothing to add;
+``purge`` deletes its rows older than the retention period too (``PurgeReport.feedback``).
 
 Never creates the table: a store that was never used (no file, no table) has nothing to delete
 or export. Every delete is one transaction; on SQLite it takes the write lock up front
@@ -91,6 +94,7 @@ class PurgeReport:
     in_use: int = 0
     sessions: int = 0
     session_events: int = 0
+    feedback: int = 0  # ratings (bot/feedback.py) of days before the cutoff's day
 
 
 # --- the engine ----------------------------------------------------------------------------
@@ -372,11 +376,14 @@ def purge(engine: Engine, days: int, now: Optional[float] = None, recheck_after:
     days = _valid_days(days)
     now = time.time() if now is None else float(now)
     cutoff = now - days * SECONDS_PER_DAY
+    from bot import feedback  # its own table, its own transaction; no conversation in it
+
+    ratings = feedback.purge(engine, days, now)
     conversations = events = 0
     purged: List[str] = []
     with _events(engine, write=True) as conn:
         if conn is None:
-            return PurgeReport(0, 0, cutoff)
+            return PurgeReport(0, 0, cutoff, feedback=ratings)
         stale = (
             sa.select(_INNER.c.sender_id)
             .group_by(_INNER.c.sender_id)
@@ -397,7 +404,7 @@ def purge(engine: Engine, days: int, now: Optional[float] = None, recheck_after:
     if recheck_after > 0 and purged:
         time.sleep(recheck_after)
         events += _delete_resaved(engine, purged, purged_at)
-    return PurgeReport(conversations, events, cutoff, in_use, sessions, session_events)
+    return PurgeReport(conversations, events, cutoff, in_use, sessions, session_events, ratings)
 
 
 def export(engine: Engine, sender_id: str, now: Optional[float] = None) -> Dict[str, Any]:

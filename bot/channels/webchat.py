@@ -11,6 +11,10 @@
     GET  /webhooks/webchat/planen.docx?sender=…     the plan checklist for the conversation's region
                                         (all three built from the conversation's slots on each
                                         request, nothing on disk; bot/tools_dialogue.py)
+    POST /webhooks/webchat/feedback     {"sender": "webchat-<32 hex>", "rules": [rule ids of the
+                                        rated message], "rating": "up"|"down", "reason": …}:
+                                        "Hjälpte svaret?" (bot/feedback.py; stored without the
+                                        sender id or any text, in its own table)
 
 The webhook is the REST channel (``RedactingRestInput``, bot/channels/rest.py): the same
 turn, so the text is cleaned and personal data removed before Rasa parses, stores or logs
@@ -60,7 +64,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import lifecycle, tools_dialogue
+from bot import feedback, lifecycle, tools_dialogue
 from bot.knowledge import knowledge
 from bot.channels.rest import METADATA_KEY, RedactingRestInput
 from bot.channels.webpage import SECURITY_HEADERS, STATIC_DIR, STATIC_FILES
@@ -89,6 +93,7 @@ KEPT = "Samtalet är kvar. Du kan fortsätta att ställa frågor."
 
 BAD_BODY = "Skicka ett JSON-objekt med sender (och message till webhooken)."
 BAD_SENDER = "Ogiltigt sender-id."
+NOT_FOUND = "Sidan finns inte."
 NOT_SQL = ("Den här installationen av SIP-guiden kan inte radera eller hämta samtal, eftersom samtalen "
            "inte sparas i en SQL-databas. Kontakta den som driver tjänsten.")
 FORGET_DOWN = ("Det gick inte att radera samtalet just nu, eftersom databasen inte svarar. "
@@ -194,6 +199,34 @@ async def download_for(agent: Any, sender_id: str, name: str) -> Optional[bytes]
     return await asyncio.to_thread(tools_dialogue.download, knowledge(), name, slots, datetime.date.today())
 
 
+FEEDBACK_NOT_SQL = ("Den här installationen av SIP-guiden kan inte spara omdömen, eftersom samtalen inte "
+                    "sparas i en SQL-databas.")
+
+
+async def record_feedback(agent: Any, sender_id: str, body: Dict[str, Any]) -> None:
+    """Stores the rating ``body`` gives a message of the conversation ``sender_id``: the message
+    must be one the bot sent in this conversation with ``feedback: true`` (bot.feedback
+    .from_conversation), its region is the message's, the audience the conversation's slot.
+    Nothing of the conversation is stored with it. feedback.Invalid (400/404) or Unavailable (503)."""
+    store = getattr(agent, "tracker_store", None)
+    engine = sql_engine(agent)
+    if store is None or engine is None:
+        raise Unavailable(FEEDBACK_NOT_SQL)
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001
+        logger.exception("Kunde inte hämta ett samtal ur tracker store.")
+        raise Unavailable(feedback.DOWN) from None
+    if tracker is None or not tracker.events:
+        raise feedback.Invalid(feedback.NOT_RATED)
+    rating = feedback.from_conversation(tracker.events, tracker.get_slot("audience"), body)
+    try:
+        await asyncio.to_thread(feedback.record, engine, rating)
+    except Exception:  # noqa: BLE001
+        logger.exception("Kunde inte spara ett omdöme.")
+        raise Unavailable(feedback.DOWN) from None
+
+
 def _error(message: str, status: int) -> HTTPResponse:
     return response.json({"error": message}, status=status, headers=dict(NO_STORE), ensure_ascii=False)
 
@@ -246,7 +279,7 @@ class WebChatInput(RedactingRestInput):
             if name in tools_dialogue.FILES:  # kallelse.docx, kalender.ics, planen.docx
                 return await own_download(request, name)
             if name not in STATIC_FILES:
-                return _error("not found", 404)
+                return _error(NOT_FOUND, 404)
             return await static(name)
 
         async def own_download(request: Request, name: str) -> HTTPResponse:
@@ -301,6 +334,20 @@ class WebChatInput(RedactingRestInput):
             except Unavailable as problem:
                 return _error(problem.args[0], 503)
             return answer(result)
+
+        @webchat.route("/feedback", methods=["POST"])
+        async def rate(request: Request) -> HTTPResponse:
+            sender = _sender(request)
+            if isinstance(sender, HTTPResponse):
+                return sender
+            try:
+                await record_feedback(getattr(request.app.ctx, "agent", None), sender, request.json)
+            except feedback.Invalid as problem:
+                return _error(problem.args[0], 404 if problem.args[0] == feedback.NOT_RATED else 400)
+            except Unavailable as problem:
+                return _error(problem.args[0], 503)
+            thanks = feedback.THANKS_DOWN if request.json.get("rating") == "down" else feedback.THANKS
+            return response.json({"saved": True, "message": thanks}, headers=dict(NO_STORE), ensure_ascii=False)
 
         @webchat.route("/forget", methods=["POST"])
         async def forget(request: Request) -> HTTPResponse:

@@ -13,12 +13,22 @@
  * sender id and its copy of the conversation, and starts a new one. If the erasure fails,
  * nothing is changed in the browser either. "Hämta mina uppgifter" downloads what the server
  * has stored about the conversation (POST export) as sipguiden-samtal.json.
+ *
+ * An answer whose custom payload has `answer` (the message contract of issue 14) is shown
+ * with the answer first; its `details` and `sources` sit behind a "Visa mer" disclosure button
+ * (aria-expanded, aria-controls). Its `visual` is drawn as HTML that a screen reader reads as
+ * well: the guide's steps as an ordered list with aria-current="step", computed dates as an
+ * ordered list of <time> elements with their force in words, a comparison as a <table> with a
+ * caption and header cells. A message with `feedback: true` asks "Hjälpte svaret?" (👍/👎, and
+ * for 👎 a reason); the rating goes to the page's own route (POST feedback) with the message's
+ * rule ids, nothing else of the conversation. A message without `answer` is shown as its text.
  */
 (function () {
   "use strict";
 
   var WEBHOOK = "webhook"; // relative: /webhooks/webchat/webhook on the same origin
   var FORGET = "forget";
+  var FEEDBACK = "feedback";
   var EXPORT = "export";
   var EXPORT_FILENAME = "sipguiden-samtal.json";
   var SENDER_KEY = "sipguiden.webchat.sender";
@@ -36,6 +46,17 @@
   var ERASED = "Samtalet är raderat. Det som fanns sparat om samtalet är borttaget. Nu börjar ett nytt samtal.";
   var ERASE_FAILED = "Det gick inte att radera samtalet just nu. Ingenting har raderats. " +
     "Kontrollera din anslutning och försök igen om en stund.";
+  var FEEDBACK_FAILED = "Det gick inte att spara ditt omdöme just nu. Försök igen om en stund.";
+  // The reasons a 👎 can give: the same keys and words as bot/feedback.py REASONS (checked by a test).
+  var REASONS = [
+    { key: "fel_svar", title: "Fel svar" },
+    { key: "svarar_inte", title: "Svarar inte på frågan" },
+    { key: "for_langt", title: "För långt" },
+    { key: "svart_att_forsta", title: "Svårt att förstå" }
+  ];
+  var STRENGTH_WORDS = { ska: "regel", bor: "rekommendation", info: "information" };
+  var MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+    "oktober", "november", "december"];
   var EXPORT_FAILED = "Det gick inte att hämta dina uppgifter just nu. Kontrollera din anslutning och " +
     "försök igen om en stund.";
 
@@ -138,6 +159,232 @@
     return q;
   }
 
+  var serial = 0;
+  function newId(prefix) { serial += 1; return prefix + "-" + serial; }
+
+  function appendLines(parent, text) {
+    String(text || "").split("\n").forEach(function (line) {
+      if (line.trim()) { parent.appendChild(botLine(line)); }
+    });
+  }
+
+  // "2026-12-10" as "10 december 2026"; null for anything that is not such a date.
+  function swedishDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+    if (!m || +m[2] < 1 || +m[2] > 12 || +m[3] < 1 || +m[3] > 31) { return null; }
+    return (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1];
+  }
+
+  function visualLabel(text, tag) {
+    var label = el(tag || "p", "visual-label", String(text || ""));
+    label.id = newId("visual");
+    return label;
+  }
+
+  // The guide's steps: an ordered list, the current step marked for eyes and for screen readers.
+  function stepper(visual) {
+    var box = el("div", "visual visual--stepper");
+    var label = visualLabel(visual.label);
+    var list = el("ol", "steps");
+    list.setAttribute("aria-labelledby", label.id);
+    (visual.steps || []).forEach(function (step, i) {
+      var item = el("li", "step" + (step && step.current ? " step--current" : ""));
+      item.appendChild(el("span", "step-number", String(i + 1))).setAttribute("aria-hidden", "true");
+      var title = el("span", "step-title");
+      if (step && step.current) {
+        item.setAttribute("aria-current", "step");
+        title.appendChild(el("span", "visually-hidden", "Du är här: "));
+      }
+      title.appendChild(document.createTextNode(String((step && step.title) || "")));
+      item.appendChild(title);
+      list.appendChild(item);
+    });
+    box.appendChild(label);
+    box.appendChild(list);
+    return box;
+  }
+
+  // Computed dates: an ordered list of <time> elements, each with whether it is a rule or a recommendation.
+  function timeline(visual) {
+    var box = el("div", "visual visual--timeline");
+    var label = visualLabel(visual.label);
+    var list = el("ol", "timeline");
+    list.setAttribute("aria-labelledby", label.id);
+    (visual.events || []).forEach(function (event) {
+      if (!event) { return; }
+      var strength = STRENGTH_WORDS[event.strength] ? event.strength : "info";
+      var item = el("li", "event event--" + strength);
+      var shown = swedishDate(event.date);
+      if (shown) {
+        var when = el("time", "event-date", shown);
+        when.setAttribute("datetime", event.date);
+        item.appendChild(when);
+      } else if (event.date) {
+        item.appendChild(el("span", "event-date", String(event.date)));
+      }
+      item.appendChild(el("span", "event-label", String(event.label || "")));
+      item.appendChild(el("span", "event-strength", STRENGTH_WORDS[strength]));
+      if (event.note) { item.appendChild(el("span", "event-note", String(event.note))); }
+      list.appendChild(item);
+    });
+    box.appendChild(label);
+    box.appendChild(list);
+    return box;
+  }
+
+  // A comparison: a real table with a caption; the first column names the row.
+  function table(visual) {
+    var box = el("div", "visual visual--table");
+    var t = el("table", "compare");
+    var caption = el("caption", "", String(visual.caption || ""));
+    caption.id = newId("caption");
+    t.appendChild(caption);
+    var head = el("thead");
+    var headRow = el("tr");
+    (visual.columns || []).forEach(function (column) {
+      var th = el("th", "", String(column));
+      th.setAttribute("scope", "col");
+      headRow.appendChild(th);
+    });
+    head.appendChild(headRow);
+    t.appendChild(head);
+    var body = el("tbody");
+    (visual.rows || []).forEach(function (row) {
+      var tr = el("tr");
+      (Array.isArray(row) ? row : []).forEach(function (cell, i) {
+        var c = el(i === 0 ? "th" : "td", "", String(cell === null || cell === undefined ? "" : cell));
+        if (i === 0) { c.setAttribute("scope", "row"); }
+        tr.appendChild(c);
+      });
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+    // Scrolls sideways by itself on a narrow screen (never the page), reachable by keyboard.
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-labelledby", caption.id);
+    box.tabIndex = 0;
+    box.appendChild(t);
+    return box;
+  }
+
+  function visualOf(visual) {
+    if (!visual || typeof visual !== "object") { return null; }
+    if (visual.kind === "stepper" && Array.isArray(visual.steps)) { return stepper(visual); }
+    if (visual.kind === "timeline" && Array.isArray(visual.events)) { return timeline(visual); }
+    if (visual.kind === "table" && Array.isArray(visual.columns) && Array.isArray(visual.rows)) { return table(visual); }
+    return null;
+  }
+
+  // The answer first; details and sources behind "Visa mer" (a disclosure button: its name stays,
+  // aria-expanded says whether the rest is shown, and the arrow turns).
+  function renderAnswer(box, entry) {
+    var answer = el("div", "answer");
+    appendLines(answer, entry.answer);
+    box.appendChild(answer);
+    var picture = visualOf(entry.visual);
+    if (picture) { box.appendChild(picture); }
+    var hasDetails = String(entry.details || "").trim() || (entry.sources || []).length;
+    if (!hasDetails) { return; }
+    var more = el("div", "more");
+    more.id = newId("more");
+    more.hidden = true;
+    appendLines(more, entry.details);
+    (entry.sources || []).forEach(function (line) { appendLines(more, line); });
+    var toggle = el("button", "more-toggle");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", more.id);
+    toggle.appendChild(el("span", "more-text", "Visa mer"));
+    toggle.appendChild(el("span", "more-icon", "▾")).setAttribute("aria-hidden", "true");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      more.hidden = !open;
+    });
+    box.appendChild(toggle);
+    box.appendChild(more);
+  }
+
+  // "Hjälpte svaret? 👍 👎"; a 👎 offers reasons (or none). One rating per message.
+  function renderFeedback(box, entry) {
+    var group = el("div", "feedback");
+    var question = el("span", "feedback-question", "Hjälpte svaret?");
+    question.id = newId("feedback");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-labelledby", question.id);
+    var status = el("p", "feedback-status");
+    status.setAttribute("role", "status");
+    var reasons = null;
+
+    function done(text) {
+      while (group.firstChild) { group.removeChild(group.firstChild); }
+      status.textContent = text;
+      group.appendChild(status);
+    }
+    function rate(rating, reason, buttons) {
+      buttons.forEach(function (b) { b.disabled = true; });
+      call(FEEDBACK, { sender: sender, rules: entry.rules || [], rating: rating, reason: reason || null })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          entry.rated = rating;
+          saveHistory();
+          done(data && typeof data.message === "string" ? data.message : "Tack för ditt svar!");
+          var focusable = box.querySelector(".feedback-status");
+          if (focusable) { focusable.tabIndex = -1; focusable.focus(); }
+        })
+        .catch(function (failure) {
+          buttons.forEach(function (b) { b.disabled = false; });
+          status.textContent = failure && failure.reason ? failure.reason : FEEDBACK_FAILED;
+        });
+    }
+    if (entry.rated) {
+      done(entry.rated === "down" ? "Tack! Det hjälper oss att förbättra svaren." : "Tack för ditt svar!");
+      box.appendChild(group);
+      return;
+    }
+    // The thumbs with a word beside them (also where a device has no emoji font).
+    function thumb(className, symbol, word) {
+      var b = el("button", "rate " + className);
+      b.type = "button";
+      b.appendChild(el("span", "rate-symbol", symbol)).setAttribute("aria-hidden", "true");
+      b.appendChild(el("span", "rate-word", word));
+      return b;
+    }
+    var up = thumb("rate--up", "👍", "Ja");
+    var down = thumb("rate--down", "👎", "Nej");
+    up.setAttribute("aria-label", "Ja, svaret hjälpte");
+    down.setAttribute("aria-label", "Nej, svaret hjälpte inte");
+    down.setAttribute("aria-expanded", "false");
+    up.addEventListener("click", function () { rate("up", null, [up, down]); });
+    down.addEventListener("click", function () {
+      if (reasons) { return; }
+      down.setAttribute("aria-expanded", "true");
+      up.disabled = true;
+      reasons = el("div", "reasons");
+      var ask = el("p", "reasons-question", "Vad var det som inte hjälpte? (frivilligt)");
+      ask.id = newId("reasons");
+      reasons.setAttribute("role", "group");
+      reasons.setAttribute("aria-labelledby", ask.id);
+      reasons.appendChild(ask);
+      down.setAttribute("aria-controls", (reasons.id = newId("reason-list")));
+      var buttons = [];
+      REASONS.concat([{ key: null, title: "Skicka utan orsak" }]).forEach(function (r) {
+        var b = el("button", "reason" + (r.key ? "" : " reason--none"), r.title);
+        b.type = "button";
+        b.addEventListener("click", function () { rate("down", r.key, buttons.concat([down])); });
+        buttons.push(b);
+        reasons.appendChild(b);
+      });
+      group.appendChild(reasons);
+      buttons[0].focus();
+    });
+    group.appendChild(question);
+    group.appendChild(up);
+    group.appendChild(down);
+    group.appendChild(status);
+    box.appendChild(group);
+  }
+
   function render(entry, withButtons) {
     var box = el("div", "msg msg--" + (entry.from === "user" ? "user" : "bot") +
       (entry.notice ? " msg--notice" : "") + (entry.info ? " msg--info" : ""));
@@ -145,10 +392,13 @@
     if (entry.from === "user") {
       box.appendChild(el("p", "", entry.text));
     } else {
-      (entry.text || "").split("\n").forEach(function (line) {
-        if (line.trim()) { box.appendChild(botLine(line)); }
-      });
+      if (typeof entry.answer === "string" && entry.answer.trim()) {
+        renderAnswer(box, entry);
+      } else {
+        appendLines(box, entry.text);
+      }
       if (entry.rules && entry.rules.length) { box.setAttribute("data-rules", entry.rules.join(" ")); }
+      if (entry.national && entry.national.length) { box.setAttribute("data-national", entry.national.join(" ")); }
     }
     if (entry.downloads && entry.downloads.length) {
       var files = el("div", "downloads");
@@ -173,6 +423,7 @@
       });
       box.appendChild(group);
     }
+    if (entry.feedback && entry.rules && entry.rules.length) { renderFeedback(box, entry); }
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
     return box;
@@ -236,6 +487,25 @@
     }).filter(function (d) { return d.title && DOWNLOADS.indexOf(d.file) >= 0; });
   }
 
+  function strings(list) {
+    return (Array.isArray(list) ? list : []).filter(function (x) { return typeof x === "string"; });
+  }
+
+  // What the page keeps of a message's custom payload (the message contract, issue 14).
+  function attach(entry, custom) {
+    entry.rules = strings(custom.rules);
+    entry.region = typeof custom.region === "string" ? custom.region : null;
+    entry.downloads = downloadsOf(custom);
+    if (typeof custom.answer === "string" && custom.answer.trim()) {
+      entry.answer = custom.answer;
+      entry.details = typeof custom.details === "string" ? custom.details : "";
+      entry.sources = strings(custom.sources);
+      entry.visual = custom.visual && typeof custom.visual === "object" ? custom.visual : null;
+    }
+    entry.national = strings(custom.national);
+    entry.feedback = custom.feedback === true;
+  }
+
   function botEntries(messages) {
     var entries = [];
     (messages || []).forEach(function (m) {
@@ -245,14 +515,11 @@
         return { title: String(b.title || ""), payload: String(b.payload || "") };
       });
       if (!text && !buttons.length) {
-        if (custom && entries.length) {
-          entries[entries.length - 1].rules = custom.rules || [];
-          entries[entries.length - 1].downloads = downloadsOf(custom);
-        }
+        if (custom && entries.length) { attach(entries[entries.length - 1], custom); }
         return;
       }
       var entry = { from: "bot", text: text, buttons: buttons };
-      if (custom) { entry.rules = custom.rules || []; entry.region = custom.region || null; entry.downloads = downloadsOf(custom); }
+      if (custom) { attach(entry, custom); }
       entries.push(entry);
     });
     return entries;
