@@ -254,7 +254,7 @@ class Rule(_Strict):
     # directly (Ja / Nej / Det beror på …, or the number or the person asked for), in a voice that
     # fits staff, guardians and young people alike; the region's name is added by bot/render.py.
     # Checked against the statement (numbers, periods, modality) in tests/unit/test_modality.py.
-    answer: Optional[constr(strip_whitespace=True, min_length=1, max_length=240)] = None
+    answer: constr(strip_whitespace=True, min_length=1, max_length=240)
     statement: NonEmpty
     plain: NonEmpty
     # The plain version for guardians, where ``plain`` speaks to the child ("dina vårdnadshavare");

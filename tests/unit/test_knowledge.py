@@ -16,6 +16,7 @@ GOOD_RULE = {
     "valid_from": "2023-05-04",
     "strength": "ska",
     "short": "Kort.",
+    "answer": "Ja, kort.",
     "statement": "Text för personal.",
     "plain": "Text i klarspråk.",
     "citations": [{"source": "skane-2023", "section": "Samtycke",
