@@ -47,3 +47,42 @@ def summary(texts: Iterable[str]) -> Dict[str, float]:
         return {"n": 0, "median": 0.0, "p90": 0.0}
     return {"n": len(scores), "median": round(statistics.median(scores), 1),
             "p90": round(scores[min(len(scores) - 1, int(0.9 * len(scores)))], 1)}
+
+
+# ---------------------------------------------------------------- the shape of answers as users meet them
+GUIDE_POINT = "☐"
+
+
+def answer_shape(messages: List[dict], kb) -> List[Dict[str, object]]:
+    """For each bot message of a reply that answers with rules (``custom.sipguiden.answer``): the
+    words of what is shown first (the opening), its LIX, the guide points shown before "Visa mer",
+    and whether it shows another region's routine as a source without the national-baseline line."""
+    out: List[Dict[str, object]] = []
+    titles = {s.title: s.region for s in kb.sources.values() if s.kind == "routine"}
+    for m in messages:
+        custom = m.get("custom") if isinstance(m.get("custom"), dict) else {}
+        p = custom.get("sipguiden") if isinstance(custom.get("sipguiden"), dict) else None
+        if not p or not p.get("answer"):
+            continue
+        opening = p["answer"]
+        region = p.get("region")
+        baseline = "tar inte upp detta" in opening or "ingen SIP-rutin inlagd" in opening or bool(p.get("national"))
+        foreign = [t for line in p.get("sources") or [] if line.startswith("Källa:") and "nationell grund" not in line
+                   for t, r in titles.items() if t in line and r != region]
+        out.append({"words": len(words(opening)), "lix": round(lix(opening), 1),
+                    "guide_points": sum(1 for line in opening.splitlines() if line.startswith(GUIDE_POINT)),
+                    "foreign_source": bool(foreign) and not baseline})
+    return out
+
+
+def shape_figures(shapes: List[Dict[str, object]]) -> Dict[str, float]:
+    """Median and 90th percentile of the opening's words, answers showing another region's routine
+    without the baseline line, guide steps with more than six points before "Visa mer"."""
+    counts = sorted(int(s["words"]) for s in shapes)
+    if not counts:
+        return {"answers": 0}
+    return {"answers": len(counts), "words_median": statistics.median(counts),
+            "words_p90": counts[min(len(counts) - 1, int(0.9 * len(counts)))],
+            "lix_median": statistics.median(float(s["lix"]) for s in shapes),
+            "foreign_sources": sum(bool(s["foreign_source"]) for s in shapes),
+            "guide_steps_over_six": sum(int(s["guide_points"]) > 6 for s in shapes)}

@@ -44,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "eval"
 sys.path.insert(0, str(ROOT))
 
+from bot.knowledge import knowledge  # noqa: E402
+from bot.readability import answer_shape, plain_texts, shape_figures, summary as lix_summary  # noqa: E402
+
 CLASSES = {
     0: "vanlig fråga",
     1: "plats (och roll) i samma meddelande som frågan",
@@ -223,6 +226,7 @@ class Player:
 
         self.bot, self.token, self.request = bot, token, request
         self.fallback_markers, self.error_markers = markers()
+        self.kb = knowledge()
 
     def region(self, sender: str) -> Optional[str]:
         status, body = self.request(f"{self.bot.base}/conversations/{sender}/tracker?token={self.token}")
@@ -243,6 +247,7 @@ class Player:
                 "rules": reply.rules, "region": reply.region, "expected_rules": turn.rules_any,
                 "rule_hit": (bool(set(turn.rules_any) & set(reply.rules)) if turn.rules_any else None),
                 "excerpt": reply.excerpt(),
+                "shape": answer_shape(messages, self.kb),
             })
         return {"name": conversation.name, "class": conversation.class_, "voice": conversation.voice,
                 "passed": all(t["passed"] for t in turns), "turns": turns}
@@ -281,6 +286,9 @@ def figures(results: List[dict]) -> dict:
         "rule_hit_rate": _rate(sum(t["rule_hit"] for t in with_rules), len(with_rules)),
         "failure_reasons": dict(reasons.most_common()),
         "classes": per_class,
+        "shape": shape_figures([s for t in turns for s in t.get("shape") or []]),
+        "lix_plain": {field: lix_summary(t for k, t in plain_texts(knowledge()).items() if k.endswith(":" + field))
+                      for field in ("plain", "guardian", "answer")},
     }
 
 
@@ -297,6 +305,17 @@ def report(results: List[dict], f: dict, seconds: float, show_passing: bool = Fa
     print(f"  svar med väntad regel:            {pct(f['rule_hit_rate'])} (av {f['turns_with_expected_rules']} repliker med rules_any)")
     if f["errors"]:
         print(f"  fel (inget svar eller felmeddelande): {f['errors']}")
+    sh = f.get("shape") or {}
+    if sh.get("answers"):
+        print(f"\n  svarens form ({sh['answers']} svar med regler, issue 14; mål: median ≤ 40 ord, p90 ≤ 70, 0, 0):")
+        print(f"    ord i det som visas först:      median {sh['words_median']:g}, 90:e percentilen {sh['words_p90']}")
+        print(f"    LIX i det som visas först:      median {sh['lix_median']:g}")
+        print(f"    annan regions rutin som källa utan raden om nationell grund: {sh['foreign_sources']}")
+        print(f"    guidesteg med fler än 6 punkter före ”Visa mer”:            {sh['guide_steps_over_six']}")
+    lx = f.get("lix_plain") or {}
+    if lx:
+        print("  LIX i klarspråkstexterna (mål: median ≤ 35): " +
+              ", ".join(f"{k} {v['median']:g} (p90 {v['p90']:g}, {v['n']} texter)" for k, v in lx.items()))
     print("\n  klass                                              samtal  klarar  repliker fel  fallback")
     for cls, c in f["classes"].items():
         print(f"  {cls} {c['title']:<48} {c['conversations']:>6}  {pct(c['pass_rate']):>7}  {c['turns_failed']:>11}  {c['fallbacks']:>8}")

@@ -21,3 +21,32 @@ def test_the_plain_texts_are_easy_to_read(field):
     figures = summary(t for k, t in TEXTS.items() if k.endswith(":" + field))
     assert figures["n"] > 100
     assert figures["median"] <= LIX_TARGET, f"{field}: median-LIX {figures['median']} (högst {LIX_TARGET})"
+
+
+def _as_sent(turn):
+    return [{"text": m.text, "custom": m.payload()} for m in turn.messages]
+
+
+def test_the_answer_shape_is_measured_on_what_is_shown_first():
+    import datetime as dt
+
+    from bot import dialogue, guide
+    from bot.readability import answer_shape, shape_figures, words
+
+    kb = knowledge()
+    turn = dialogue.question("ask_consent", "Behöver båda vårdnadshavarna samtycka?", [], {"region": "skane"},
+                             dt.date(2026, 12, 4))
+    shapes = answer_shape(_as_sent(turn), kb)
+    assert len(shapes) == 1 and shapes[0]["words"] == len(words(turn.messages[-1].shaped.answer))
+    assert shapes[0]["words"] < len(words(turn.messages[-1].text))
+    assert shapes[0]["foreign_source"] is False
+    # another region's routine given as the user's own source, without the baseline line, is counted
+    sent = _as_sent(turn)
+    halland = next(s for s in kb.sources.values() if s.region == "halland")
+    sent[-1]["custom"]["sipguiden"].update(answer="Ja.", national=[], sources=[f"Källa: {halland.title}, avsnitt ”x”"])
+    assert answer_shape(sent, kb)[0]["foreign_source"] is True
+    page = dialogue.guide_turn("goto", {"region": "skane", "guide_step": 1.0}, step="3")
+    points = answer_shape(_as_sent(page), kb)[0]["guide_points"]
+    assert 0 < points <= guide.MAX_POINTS
+    figures = shape_figures(shapes + answer_shape(_as_sent(page), kb))
+    assert figures["answers"] == 2 and figures["foreign_sources"] == 0 and figures["guide_steps_over_six"] == 0
