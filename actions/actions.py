@@ -386,3 +386,30 @@ class ActionQuizResult(_TurnAction, Action):
 
     def turn(self, tracker: Tracker) -> dialogue.Turn:
         return tools_dialogue.quiz_end_turn({"quiz": tracker.get_slot("quiz")})
+
+
+# ---------------------------------------------------------------- "Vad betyder det här?" and "jag är ny" (issue 14)
+class ActionExplainTerm(_TurnAction, Action):
+    """A term explained from knowledge/glossary.yml (bot/glossary.py): the button's `term`
+    entity, else the word the message asks about; no term at all gives the menu."""
+
+    def name(self) -> Text:
+        return "action_explain_term"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        from bot import glossary
+
+        return glossary.explain_turn(_entity(tracker, "term"), _text(tracker), _entities(tracker), _slots(tracker))
+
+
+class ActionOnboarding(_TurnAction, Action):
+    """A new employee's short path through SIP from their own routine (bot/onboarding.py); the
+    region is asked for first when it is not known (pending "onboarding")."""
+
+    def name(self) -> Text:
+        return "action_onboarding"
+
+    def turn(self, tracker: Tracker) -> dialogue.Turn:
+        from bot import onboarding
+
+        return onboarding.start(_text(tracker), _entities(tracker), _slots(tracker))

@@ -320,6 +320,10 @@ def pending_after_region(slots: Mapping[str, Any], today: Optional[dt.date] = No
         return guide_turn("start", slots, today=today, turn=turn)
     if pending == "compare":
         return compare(slots.get("pending_text") or "", [], slots, places=None, turn=turn)
+    if pending == "onboarding":  # "jag är ny" before the region was known (bot/onboarding.py)
+        from bot import onboarding
+
+        return onboarding.after_region(slots, turn)
     inner = question(pending, slots.get("pending_text") or "", [], slots, today)
     inner.slots.pop("pending_text", None)
     turn.messages.extend(inner.messages)
