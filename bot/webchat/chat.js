@@ -55,6 +55,7 @@
     { key: "svart_att_forsta", title: "Svårt att förstå" }
   ];
   var STRENGTH_WORDS = { ska: "regel", bor: "rekommendation", info: "information" };
+  var KIND_STRENGTH = { regel: "ska", rekommendation: "bor", nationell: "ska", uppgift: "info" };
   var MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
     "oktober", "november", "december"];
   var EXPORT_FAILED = "Det gick inte att hämta dina uppgifter just nu. Kontrollera din anslutning och " +
@@ -175,8 +176,12 @@
     return (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1];
   }
 
+  // A picture's label; a long one (a whole text equivalent, "Tidslinje: …") is shown by its
+  // heading only, since the list itself says the rest.
   function visualLabel(text, tag) {
-    var label = el(tag || "p", "visual-label", String(text || ""));
+    text = String(text || "");
+    if (text.length > 80 && text.indexOf(":") > 0) { text = text.slice(0, text.indexOf(":")); }
+    var label = el(tag || "p", "visual-label", text);
     label.id = newId("visual");
     return label;
   }
@@ -212,9 +217,10 @@
     list.setAttribute("aria-labelledby", label.id);
     (visual.events || []).forEach(function (event) {
       if (!event) { return; }
-      var strength = STRENGTH_WORDS[event.strength] ? event.strength : "info";
+      // The force as the contract's strength (ska/bor/info) or the bot's kind with its own words.
+      var strength = STRENGTH_WORDS[event.strength] ? event.strength : (KIND_STRENGTH[event.kind] || "info");
       var item = el("li", "event event--" + strength);
-      var shown = swedishDate(event.date);
+      var shown = typeof event.date_text === "string" && swedishDate(event.date) ? event.date_text : swedishDate(event.date);
       if (shown) {
         var when = el("time", "event-date", shown);
         when.setAttribute("datetime", event.date);
@@ -223,7 +229,8 @@
         item.appendChild(el("span", "event-date", String(event.date)));
       }
       item.appendChild(el("span", "event-label", String(event.label || "")));
-      item.appendChild(el("span", "event-strength", STRENGTH_WORDS[strength]));
+      item.appendChild(el("span", "event-strength",
+        typeof event.kind_text === "string" && event.kind_text ? event.kind_text : STRENGTH_WORDS[strength]));
       if (event.note) { item.appendChild(el("span", "event-note", String(event.note))); }
       list.appendChild(item);
     });
@@ -493,6 +500,7 @@
 
   // What the page keeps of a message's custom payload (the message contract, issue 14).
   function attach(entry, custom) {
+    entry.custom = true; // (only while the entries of one reply are built: not kept)
     entry.rules = strings(custom.rules);
     entry.region = typeof custom.region === "string" ? custom.region : null;
     entry.downloads = downloadsOf(custom);
@@ -506,6 +514,27 @@
     entry.feedback = custom.feedback === true;
   }
 
+  // Rasa's REST channel sends a message without buttons as one part per paragraph, then its
+  // custom payload. The parts of an answer (from the one that opens with its `answer`) are put
+  // back together into one entry, so that the answer is shown as one message; the entry it
+  // belongs to (the last one when its opening is not found).
+  function joined(entries, custom) {
+    var last = entries.length - 1;
+    var opening = typeof custom.answer === "string" ? custom.answer.split("\n\n")[0].trim() : "";
+    if (!opening || entries[last].buttons.length > 0) { return entries[last]; } // with buttons: never split
+    for (var i = last; i >= 0 && entries[i].from === "bot" && !entries[i].custom; i--) {
+      if (i < last && entries[i].buttons.length) { break; } // a message with buttons is never split
+      if (entries[i].text.trim().indexOf(opening) === 0) {
+        var parts = entries.splice(i, last - i + 1);
+        var entry = { from: "bot", text: parts.map(function (p) { return p.text; }).join("\n\n"),
+          buttons: parts[parts.length - 1].buttons };
+        entries.push(entry);
+        return entry;
+      }
+    }
+    return entries[last];
+  }
+
   function botEntries(messages) {
     var entries = [];
     (messages || []).forEach(function (m) {
@@ -515,13 +544,14 @@
         return { title: String(b.title || ""), payload: String(b.payload || "") };
       });
       if (!text && !buttons.length) {
-        if (custom && entries.length) { attach(entries[entries.length - 1], custom); }
+        if (custom && entries.length) { attach(joined(entries, custom), custom); }
         return;
       }
       var entry = { from: "bot", text: text, buttons: buttons };
       if (custom) { attach(entry, custom); }
       entries.push(entry);
     });
+    entries.forEach(function (entry) { delete entry.custom; });
     return entries;
   }
 

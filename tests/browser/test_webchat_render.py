@@ -29,7 +29,10 @@ TIMELINE = {"kind": "timeline", "label": "Datumen i ärendet",
             "events": [{"label": "Kallelsen skickas senast", "date": "2026-12-10", "strength": "bor",
                         "note": "Minst tre veckor före mötet."},
                        {"label": "Mötet", "date": "2026-12-31", "strength": "info", "note": ""},
-                       {"label": "Uppföljning senast", "date": "2027-06-30", "strength": "ska", "note": ""}]}
+                       {"label": "Uppföljning senast", "date": "2027-06-30", "strength": "ska", "note": ""},
+                       # as bot/render.py's timeline gives it: its kind in the knowledge base's words
+                       {"key": "consent_valid_until", "label": "Samtycket gäller till och med", "date": "2027-12-31",
+                        "date_text": "31 december 2027", "kind": "regel", "kind_text": "regel i rutinen", "rule": "x"}]}
 TABLE = {"kind": "table", "caption": "Samtycke i regionerna",
          "columns": ["Region", "Vem samtycker", "Hur länge gäller samtycket"],
          "rows": [["Skåne", "Den enskilde eller vårdnadshavarna", "Tills det återkallas"],
@@ -39,15 +42,17 @@ TABLE = {"kind": "table", "caption": "Samtycke i regionerna",
 
 def answer_messages(answer, details="", sources=(), visual=None, rules=("halland.consent.both_guardians",),
                     region="halland", feedback=True, buttons=None, national=()):
-    """The REST channel's messages for one bot message of the contract: text (+ buttons), then custom."""
-    text = "\n\n".join([answer, details, *sources]).strip()
-    first = {"recipient_id": "x", "text": text}
+    """The REST channel's messages for one bot message of the contract, as Rasa's collecting
+    channel sends them: the text (one message per paragraph when it has no buttons), then custom."""
+    text = "\n\n".join(p for p in [answer, details, *sources] if p).strip()
     if buttons:
-        first["buttons"] = buttons
+        parts = [{"recipient_id": "x", "text": text, "buttons": buttons}]
+    else:
+        parts = [{"recipient_id": "x", "text": part} for part in text.split("\n\n")]
     custom = {"sipguiden": {"rules": list(rules), "region": region, "answer": answer, "details": details,
                             "sources": list(sources), "national": list(national), "feedback": feedback,
                             "visual": visual}}
-    return [first, {"recipient_id": "x", "custom": custom}]
+    return parts + [{"recipient_id": "x", "custom": custom}]
 
 
 CONSENT = answer_messages(
@@ -62,6 +67,7 @@ DATES = answer_messages("Kallelsen bör skickas senast 10 december 2026.", "Kall
                         ["Källa: Haninge kommun, SIP-rutin"], TIMELINE, rules=("national.deadline.meeting",), region="haninge")
 COMPARE = answer_messages("Regionerna skiljer sig åt i vem som samtycker.", "", ["Källa: de regionala rutinerna"], TABLE,
                           rules=("skane.consent.required", "halland.consent.both_guardians"), region=None)
+REGION_SET = [{"recipient_id": "x", "text": "Tack! Jag utgår nu från rutinen som gäller i Region Halland."}]
 QUESTION_BACK = [{"recipient_id": "x", "text": "Vilken kommun eller region gäller det?",
                   "buttons": [{"title": "Halland", "payload": "/inform_region"}]}]
 HOSTILE = answer_messages(XSS, XSS, [XSS], {"kind": "table", "caption": XSS, "columns": [XSS], "rows": [[XSS]]})
@@ -162,10 +168,13 @@ def expect():
 
 
 def test_the_answer_first_and_the_rest_behind_an_accessible_visa_mer(chat):
-    page = chat({"samtycke?": CONSENT})
+    page = chat({"samtycke?": REGION_SET + CONSENT})
     check = expect()
     msg = ask(page, "samtycke?")
-    check(msg.locator(".answer")).to_have_text(CONSENT[1]["custom"]["sipguiden"]["answer"])
+    assert len(CONSENT) == 6  # the answer came in five parts, as Rasa sends it: shown as one message
+    check(page.locator("#log .msg--bot")).to_have_count(3)  # the greeting, the region set, the answer
+    check(page.locator("#log .msg--bot").nth(1)).to_have_text("SIP-guiden: " + REGION_SET[0]["text"])
+    check(msg.locator(".answer")).to_have_text(CONSENT[-1]["custom"]["sipguiden"]["answer"])
     toggle = msg.get_by_role("button", name="Visa mer")
     check(toggle).to_have_attribute("aria-expanded", "false")
     panel = page.locator("#" + toggle.get_attribute("aria-controls"))
@@ -223,7 +232,11 @@ def test_the_stepper_timeline_and_table_are_lists_and_a_table_that_read_as_text(
 
     dates = ask(page, "datum")
     events = dates.locator("ol.timeline > li")
-    check(events).to_have_count(3)
+    check(events).to_have_count(4)
+    check(events.nth(3).locator("time")).to_have_attribute("datetime", "2027-12-31")
+    check(events.nth(3).locator("time")).to_have_text("31 december 2027")
+    check(events.nth(3).locator(".event-strength")).to_have_text("regel i rutinen")
+    assert "event--ska" in events.nth(3).get_attribute("class")
     check(events.nth(0).locator("time")).to_have_attribute("datetime", "2026-12-10")
     check(events.nth(0).locator("time")).to_have_text("10 december 2026")
     check(events.nth(0).locator(".event-strength")).to_have_text("rekommendation")
