@@ -197,3 +197,26 @@ def test_a_button_keeps_the_region_of_the_conversation():
                                  {"region": "uppsala"})
     assert turn.messages[0].region == "uppsala" and "region" not in turn.slots
     assert turn.messages[0].shaped.details == [glossary.OWN_NOTE.format(region="Uppsala län")]
+
+
+def test_the_action_explains_a_typed_word_and_a_button_as_the_action_server_runs_it():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import ActionExplainTerm
+
+    def run(text, entities=(), **slots):
+        latest = {"text": text, "intent": {"name": "explain_term", "confidence": 0.9}, "entities": list(entities)}
+        tracker = Tracker("test-user", {"region": None, **slots}, latest, [], False, None, {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        action = ActionExplainTerm()
+        action.run(dispatcher, tracker, {})
+        return dispatcher.messages
+
+    typed = run("vad står LUS för?", region="haninge")
+    assert typed[-1]["custom"]["sipguiden"]["answer"].startswith("LUS är lagen om samverkan")
+    button = run('/explain_term{"term":"sammankallande"}', [{"entity": "term", "value": "sammankallande"}],
+                 region="haninge")
+    assert "sammankallande" in button[-1]["custom"]["sipguiden"]["answer"]
+    menu = run("/explain_term")
+    assert menu[-1]["text"] == glossary.MENU_TEXT and len(menu[-1]["buttons"]) == len(TERMS)

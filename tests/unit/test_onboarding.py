@@ -172,3 +172,30 @@ def test_an_onboarding_file_that_does_not_hold_together_is_refused(tmp_path, old
     with pytest.raises(KnowledgeError) as err:
         onboarding.load(_broken(tmp_path, old, new))
     assert says in str(err.value)
+
+
+def test_the_actions_ask_for_the_region_then_give_the_path_as_the_action_server_runs_them():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import ActionOnboarding, ActionSetRegion
+
+    def run(action, text, intent, entities=(), **slots):
+        latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+        tracker = Tracker("test-user", {"region": None, "municipality": None, **slots}, latest, [], False, None, {},
+                          "action_listen")
+        dispatcher = CollectingDispatcher()
+        events = action.run(dispatcher, tracker, {})
+        return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+    messages, slots = run(ActionOnboarding(), "jag är ny", "onboarding")
+    assert slots["pending"] == onboarding.PENDING and messages[-1]["text"] == dialogue.ASK_REGION
+    messages, slots = run(ActionSetRegion(), "/inform_region", "inform_region", [{"entity": "region", "value": "halland"}],
+                          pending=slots["pending"])
+    assert slots["region"] == "halland" and slots["pending"] is None
+    rules = [m["custom"]["sipguiden"].get("rules") for m in messages if m.get("custom")]
+    assert ["halland.sip.what"] in rules and ["halland.process.steps"] in rules
+    stepper = next(m["custom"]["sipguiden"]["visual"] for m in messages
+                   if m.get("custom") and m["custom"]["sipguiden"].get("visual"))
+    assert stepper["kind"] == "stepper"
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/guide_start", "/quiz_start", "/explain_term"]
