@@ -122,6 +122,12 @@ export:
 lookups: setup
 	@$(PY) scripts/generate_lookups.py
 
+# The SIP coordinator's report (issue 14): var/report/index.html from the tracker store and the
+# feedback table, read-only, counts only (scripts/report.py); SCALED=1 for PostgreSQL, OUT=mapp.
+.PHONY: report
+report: setup
+	@$(PY) scripts/report.py $(if $(filter 1 yes true ja,$(SCALED)),--scaled) $(if $(OUT),--out "$(OUT)")
+
 # The Microsoft Teams app package (manifest + icons), checked against the manifest's rules.
 teams-package: setup
 	@$(PY) scripts/teams_package.py

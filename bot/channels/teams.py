@@ -17,6 +17,13 @@ What this adds to ``rasa.core.channels.botframework`` (Rasa 3.6):
   they are, which Teams cannot show. Line breaks survive Teams' Markdown; the web chat's
   custom payload (rule ids) is not sent to Teams as an empty message. Replies are posted
   with aiohttp, not blocking the server.
+- **Answers as cards (issue 14).** A message whose custom payload has ``answer`` becomes an
+  Adaptive Card: the answer, an ``Action.ShowCard`` "Visa mer" with the details and sources,
+  and "Hjälpte svaret?" as 👍 (``Action.Submit``) and 👎 (a ``ShowCard`` whose reasons are
+  ``Action.Submit`` buttons); the message's own buttons follow as a hero card. A submitted
+  rating (``value.sipguiden_feedback``) is stored by bot/feedback.py after the same check as
+  the web chat's (the rated message must be one the bot sent in this conversation), and
+  thanked for; nothing of it reaches Rasa.
 - **Where Bot Framework is.** The OpenID metadata and token URLs are Microsoft's by default;
   ``SIPGUIDEN_TEAMS_TENANT_ID`` makes the token URL the tenant's own (a single-tenant Azure
   Bot). ``SIPGUIDEN_TEAMS_OPENID_URL`` / ``SIPGUIDEN_TEAMS_TOKEN_URL`` (or the credentials
@@ -55,6 +62,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import feedback
 from bot.channels.segments import with_segments
 from bot.channels.replies import ERROR_REPLY, UNAVAILABLE_REPLY
 from bot.channels.rest import METADATA_KEY, prepare, store_failure
@@ -103,6 +111,48 @@ def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
         actions.append({"type": "messageBack", "title": title, "displayText": title, "text": payload,
                         "value": {"payload": payload}})
     return actions
+
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+FEEDBACK_KEY = "sipguiden_feedback"
+
+
+def _blocks(texts: List[str], **style: Any) -> List[Dict[str, Any]]:
+    """Text as Adaptive Card TextBlocks, one per paragraph (wrapped, never cut)."""
+    out = []
+    for text in texts:
+        for paragraph in str(text or "").split("\n"):
+            if paragraph.strip():
+                out.append({"type": "TextBlock", "text": paragraph.strip(), "wrap": True, **style})
+    return out
+
+
+def answer_card(payload: Dict[str, Any]) -> Dict[str, Any]:
+    """The Adaptive Card of an answer of the message contract: the answer first, "Visa mer" with
+    the details and sources, and 👍/👎 with the rated message's rule ids."""
+    body = _blocks([payload.get("answer") or ""])
+    actions: List[Dict[str, Any]] = []
+    details = _blocks([payload.get("details") or ""])
+    sources = _blocks(list(payload.get("sources") or []), isSubtle=True, size="Small")
+    if details or sources:
+        actions.append({"type": "Action.ShowCard", "title": "Visa mer",
+                        "card": {"type": "AdaptiveCard", "body": details + sources}})
+    rules = [r for r in payload.get("rules") or [] if isinstance(r, str)]
+    if payload.get("feedback") is True and rules:
+        body.append({"type": "TextBlock", "text": feedback.QUESTION, "wrap": True, "isSubtle": True, "spacing": "Medium"})
+
+        def rating(value: str, reason: Optional[str] = None) -> Dict[str, Any]:
+            return {FEEDBACK_KEY: {"rules": rules, "rating": value, "reason": reason}}
+
+        actions.append({"type": "Action.Submit", "title": "👍 Ja", "data": rating("up")})
+        reasons = [{"type": "Action.Submit", "title": title, "data": rating("down", key)}
+                   for key, title in feedback.REASONS.items()]
+        reasons.append({"type": "Action.Submit", "title": feedback.NO_REASON, "data": rating("down")})
+        actions.append({"type": "Action.ShowCard", "title": "👎 Nej",
+                        "card": {"type": "AdaptiveCard", "body": _blocks([feedback.ASK_REASON]), "actions": reasons}})
+    return {"contentType": ADAPTIVE_CARD, "content": {
+        "type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.4",
+        "body": body, "actions": actions}}
 
 
 class TeamsOutput(BotFramework):
@@ -167,6 +217,20 @@ class TeamsOutput(BotFramework):
         message = {"text": teams_text(text or ""), "textFormat": "markdown", "attachments": cards,
                    "attachmentLayout": "list"}
         await self.send(self.prepare_message(recipient_id, message))
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        custom = message.get("custom")
+        payload = custom.get("sipguiden") if isinstance(custom, dict) else None
+        if not (isinstance(payload, dict) and isinstance(payload.get("answer"), str) and payload["answer"].strip()):
+            await super().send_response(recipient_id, message)
+            return
+        attachments = [answer_card(payload)]
+        actions = card_actions(message.get("buttons") or [])
+        attachments += [{"contentType": "application/vnd.microsoft.card.hero",
+                         "content": {"buttons": actions[start:start + MAX_BUTTONS_PER_CARD]}}
+                        for start in range(0, len(actions), MAX_BUTTONS_PER_CARD)]
+        await self.send(self.prepare_message(recipient_id, {
+            "summary": payload["answer"][:200], "attachments": attachments, "attachmentLayout": "list"}))
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         if set(json_message) <= {"sipguiden"}:
@@ -266,6 +330,29 @@ class TeamsInput(BotFrameworkInput):
             raise TokenError("serviceUrl does not match the token")
         return claims
 
+    async def _feedback(self, request: Request, activity: Dict[str, Any], body: Any) -> None:
+        """A rating submitted from an answer card: stored (bot/feedback.py, no sender id, no
+        text) after the web chat's check, then thanked for or explained, in Swedish."""
+        from bot.channels.webchat import Unavailable, record_feedback
+
+        try:
+            out = TeamsOutput(self.app_id, self.app_password, activity["conversation"], activity["recipient"],
+                              activity["serviceUrl"], token_url=self.token_url)
+            sender = activity["from"]["id"]
+        except (KeyError, TypeError):
+            return
+        try:
+            if not isinstance(body, dict):
+                raise feedback.Invalid(feedback.BAD_RATING)
+            await record_feedback(getattr(request.app.ctx, "agent", None), sender, body)
+            text = feedback.THANKS_DOWN if body.get("rating") == "down" else feedback.THANKS
+        except (feedback.Invalid, Unavailable) as problem:
+            text = problem.args[0]
+        except Exception:  # noqa: BLE001 - the user is told; the details go to the log
+            logger.exception("Could not store a Teams rating")
+            text = feedback.DOWN
+        await self._say_failure(out, activity, text)
+
     @staticmethod
     async def _say_failure(out: "TeamsOutput", activity: Dict[str, Any], text: str) -> None:
         try:
@@ -299,6 +386,10 @@ class TeamsInput(BotFrameworkInput):
             if activity.get("type") != "message":
                 return response.text("success")  # conversationUpdate, typing … need no answer
             out: Optional[TeamsOutput] = None
+            value = activity.get("value")
+            if isinstance(value, dict) and FEEDBACK_KEY in value:
+                await self._feedback(request, activity, value[FEEDBACK_KEY])
+                return response.text("success")
             try:
                 raw = activity.get("text") or ""
                 # Cleaned, cut and redacted exactly as by the REST channel (bot/channels/rest.py).

@@ -183,8 +183,20 @@ def post(bot, data, token):
         return error.code, error.read().decode()
 
 
+def card_texts(node):
+    """The TextBlocks of the Adaptive Cards in an activity (answers are cards, issue 14), the
+    cards behind a ShowCard ("Visa mer") included, in order."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "TextBlock" else []
+        return own + [t for value in node.values() for t in card_texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in card_texts(item)]
+    return []
+
+
 def texts(replies):
-    return " ".join(r["activity"].get("text", "") for r in replies)
+    return " ".join(" ".join([r["activity"].get("text", "")] + card_texts(r["activity"].get("attachments") or []))
+                    for r in replies)
 
 
 def user_events(bot, sender):
@@ -236,7 +248,11 @@ def test_a_button_click_and_an_answer_with_its_source(bot, fake):
     answer = fake.replies(conversation)[before:]
     assert "Så här gäller det i Halland" in texts(answer)
     assert "Källa:" in texts(answer)
-    assert "\n\nKälla:" in texts(answer)  # each line its own paragraph, as Teams' Markdown needs
+    # The answer is a card: the source its own paragraph behind "Visa mer" (issue 14).
+    card = next(a["content"] for r in answer for a in r["activity"].get("attachments") or []
+                if a["contentType"] == "application/vnd.microsoft.card.adaptive")
+    more = next(a["card"] for a in card["actions"] if a["title"] == "Visa mer")
+    assert any(b["text"].startswith("Källa:") for b in more["body"])
     # The web chat's custom payload (rule ids) is not sent to Teams as an empty message.
     assert all(r["activity"].get("text") or r["activity"].get("attachments") for r in answer)
     assert all("sipguiden" not in r["activity"] for r in answer)
