@@ -2,7 +2,10 @@
 against the real servers (scripts/run.py, as `make run` starts them). The page is served by
 the Rasa server itself at /webhooks/webchat/.
 
-Screenshots: var/test-results/webchat.png (desktop) and webchat-phone.png (phone width).
+Screenshots: var/test-results/webchat.png (desktop), webchat-phone.png (phone width), and for
+issue 14 phone-answer.png, phone-visa-mer.png, phone-stepper.png, phone-timeline.png and
+phone-table.png (375 px). axe-core (tests/browser/conftest.py) checks the pages with answers
+and pictures: no serious or critical violation, nothing outside the landmarks.
 """
 
 import json
@@ -540,4 +543,171 @@ def test_the_checklist_and_the_calendar_are_download_links_of_this_conversation(
         calendar.click()
     assert info.value.suggested_filename == "sip-datum.ics"
     assert b"BEGIN:VCALENDAR" in Path(info.value.path()).read_bytes()
+    assert page.dialogs == [] and page.errors == []
+
+
+# --- issue 14: the answer first, pictures, feedback; issue 15: the kallelse as .docx ------------
+
+PHONE = dict(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2)
+
+
+def tab_to(page, selector, back=True, limit=60):
+    """Moves the focus with (Shift+)Tab, as a keyboard user does, until ``selector`` (a CSS
+    selector of the element to reach, the last one matching) has it."""
+    page.focus("#input")
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate("s => { const all = document.querySelectorAll(s); return all.length > 0 && document.activeElement === all[all.length - 1]; }",
+                         selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the keyboard")
+
+
+def fits_the_phone(page, width=375):
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    for selector in ("#log .msg--bot", "#log .more-toggle", "#log .rate", "#log .steps", "#log .timeline",
+                     "#log .visual--table", "#send", "#input"):
+        for box in (e.bounding_box() for e in page.locator(selector).all()):
+            if box:  # (a message scrolled out of the log has a box too)
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
+
+
+def no_serious_axe_violations(page, axe_source):
+    from conftest import run_axe, serious
+
+    violations = run_axe(page, axe_source)
+    assert serious(violations) == [], violations
+    assert "region" not in [v["id"] for v in violations], violations  # nothing outside the landmarks
+    return violations
+
+
+def stored_feedback(bot):
+    with sqlite3.connect(bot.env["SIPGUIDEN_SQLITE_PATH"]) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sipguiden_feedback'").fetchall():
+            return []  # created with the first rating
+        return db.execute("SELECT rules, region, rating, reason FROM sipguiden_feedback ORDER BY id").fetchall()
+
+
+def test_the_answer_first_visa_mer_feedback_and_the_stepper_on_a_phone_by_keyboard(open_chat, bot, axe_source):
+    page = open_chat(**PHONE)
+    check = expect()
+    ask(page, "vem ska jag kalla?")
+    click(page, "Halland")
+    answer = page.locator("#log .msg--bot[data-rules*='halland.']").last
+    check(answer.locator(".answer")).to_be_visible()
+    toggle = answer.get_by_role("button", name="Visa mer")
+    check(toggle).to_have_attribute("aria-expanded", "false")
+    panel = page.locator("#" + toggle.get_attribute("aria-controls"))
+    check(panel).to_be_hidden()
+    words = len(answer.locator(".answer").inner_text().split())
+    assert words <= 70, words  # the answer first, short
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RESULTS / "phone-answer.png"))
+    # "Visa mer" by keyboard: the details and the region's own source.
+    tab_to(page, "#log .more-toggle")
+    page.keyboard.press("Enter")
+    check(toggle).to_have_attribute("aria-expanded", "true")
+    check(panel).to_be_visible()
+    check(panel.locator(".source").first).to_contain_text("Region Halland")
+    page.screenshot(path=str(RESULTS / "phone-visa-mer.png"))
+
+    # "Hjälpte svaret?": 👎 and a reason, by keyboard; stored with the rules and region only.
+    before = stored_feedback(bot)
+    tab_to(page, "#log .rate--down")
+    page.keyboard.press("Enter")
+    reasons = answer.get_by_role("group", name="Vad var det som inte hjälpte? (frivilligt)")
+    check(reasons).to_be_visible()
+    assert page.evaluate("() => document.activeElement.textContent") == "Fel svar"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Svarar inte på frågan"
+    check(answer.locator(".feedback-status")).to_have_text("Tack! Det hjälper oss att förbättra svaren.")
+    after = stored_feedback(bot)
+    assert after[:len(before)] == before and len(after) == len(before) + 1
+    rules, region, rating, reason = after[-1]
+    assert rules.split() == answer.get_attribute("data-rules").split()
+    assert (region, rating, reason) == ("halland", "down", "svarar_inte")
+    assert sender_of(page) not in json.dumps(after)
+
+    # The guide's stepper: the region's steps as a list, the current one marked.
+    ask(page, "guida mig genom en SIP")
+    guide = last_bot(page)
+    steps = guide.locator("ol.steps > li")
+    assert steps.count() >= 3
+    check(guide.locator("[aria-current=step]")).to_have_count(1)
+    check(guide.locator(".visual-label")).to_contain_text("Steg 1 av")
+    check(guide.locator("[aria-current=step]")).to_contain_text("Du är här")
+    assert guide.locator("ol.steps").get_attribute("aria-labelledby") == guide.locator(".visual-label").get_attribute("id")
+    guide.locator(".steps").scroll_into_view_if_needed()
+    page.screenshot(path=str(RESULTS / "phone-stepper.png"))
+    fits_the_phone(page)
+    no_serious_axe_violations(page, axe_source)
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_the_timeline_and_the_comparison_table_on_a_phone(open_chat, axe_source):
+    page = open_chat(**PHONE)
+    check = expect()
+    ask(page, "räkna ut datum för vårt ärende, SIP-mötet var 12 mars 2026")
+    if page.locator("#log .choice", has_text="Skåne").count():
+        click(page, "Skåne")
+    dates = page.locator("#log .msg--bot", has=page.locator("ol.timeline")).last
+    events = dates.locator("ol.timeline > li")
+    assert events.count() >= 2
+    first = events.first.locator("time")
+    check(first).to_have_attribute("datetime", "2026-03-12")
+    check(first).to_have_text("12 mars 2026")
+    strengths = dates.locator(".event-strength").all_text_contents()
+    assert "regel i rutinen" in strengths, strengths  # the force in words
+    dates.locator(".timeline").scroll_into_view_if_needed()
+    page.screenshot(path=str(RESULTS / "phone-timeline.png"))
+
+    ask(page, "hur skiljer sig Halland och Skåne om samtycke?")
+    compare = page.locator("#log .msg--bot", has=page.locator("table")).last
+    table = compare.locator("table")
+    check(table.locator("caption")).to_contain_text("samtycke")
+    assert table.locator("thead th[scope=col]").count() >= 2
+    assert table.locator("tbody th[scope=row]").all_text_contents() == ["Halland", "Skåne"]
+    # The table scrolls inside its own box by keyboard (a focusable, named region), never the page.
+    region = compare.locator(".visual--table")
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    assert region.get_attribute("aria-labelledby") == table.locator("caption").get_attribute("id")
+    region.scroll_into_view_if_needed()
+    page.screenshot(path=str(RESULTS / "phone-table.png"))
+    for toggle in page.get_by_role("button", name="Visa mer").all():
+        toggle.click()
+    fits_the_phone(page)
+    no_serious_axe_violations(page, axe_source)
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_the_kallelse_downloads_as_a_docx_with_the_drafts_text(open_chat):
+    import docx
+
+    page = open_chat(viewport={"width": 1000, "height": 800})
+    check = expect()
+    ask(page, "hjälp mig skriva kallelsen")
+    if page.locator("#log .choice", has_text="Skåne").count():
+        click(page, "Skåne")
+    ask(page, "12 mars 2026")
+    for _ in range(12):
+        if page.locator("#log a.download", has_text="kallelsen").count():
+            break
+        ask(page, "hoppa över")
+    link = page.locator("#log a.download", has_text="kallelsen").last
+    check(link).to_be_visible()
+    assert link.get_attribute("href") == f"kallelse.docx?sender={sender_of(page)}"
+    draft = page.locator("#log .msg--bot", has=page.locator("a.download", has_text="kallelsen")).last.inner_text()
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename.endswith(".docx")
+    document = docx.Document(info.value.path())
+    text = "\n".join(p.text for p in document.paragraphs)
+    text += "\n" + "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "Kallelse till SIP-möte" in text and "12 mars 2026" in text
+    assert "[barnets namn]" in text  # placeholders the bot never fills
+    # The document holds the draft shown in the chat: each line of the draft's body is in it.
+    body = draft.split("Kallelse till SIP-möte", 1)[1]
+    lines = [line.strip(" ☐•-") for line in body.splitlines() if len(line.strip()) > 15][:12]
+    assert lines and all(line[:40] in text for line in lines), [l for l in lines if l[:40] not in text]
     assert page.dialogs == [] and page.errors == []
