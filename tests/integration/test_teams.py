@@ -246,7 +246,7 @@ def test_a_button_click_and_an_answer_with_its_source(bot, fake):
                      fake.token())
     assert status == 200
     answer = fake.replies(conversation)[before:]
-    assert "Så här gäller det i Halland" in texts(answer)
+    assert "Så här står det i rutinen för Halland" in texts(answer)  # in the card, behind "Visa mer"
     assert "Källa:" in texts(answer)
     # The answer is a card: the source its own paragraph behind "Visa mer" (issue 14).
     card = next(a["content"] for r in answer for a in r["activity"].get("attachments") or []
