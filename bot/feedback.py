@@ -66,6 +66,7 @@ BAD_RATING = "Betyget ska vara up (👍) eller down (👎)."
 BAD_REASON = "Orsaken ska vara en av: " + ", ".join(REASONS) + " (eller ingen), och bara till ett 👎."
 BAD_RULES = f"rules ska vara en lista med 1–{MAX_RULES} regel-id:n från ett svar i samtalet."
 NOT_RATED = "Det finns inget svar med de reglerna att betygsätta i det här samtalet."
+ALREADY = "Du har redan gett ett omdöme om det här svaret. Tack!"
 DOWN = "Det gick inte att spara omdömet just nu, eftersom databasen inte svarar. Försök igen om en stund."
 
 _metadata = sa.MetaData()
@@ -162,6 +163,50 @@ def rated_message(bot_messages: Iterable[Mapping[str, Any]], rules: Sequence[str
         if isinstance(said, list) and list(dict.fromkeys(said)) == wanted:
             found = custom
     return found
+
+
+def rateable(bot_messages: Iterable[Mapping[str, Any]], rules: Sequence[str]) -> int:
+    """How many messages of a conversation may be rated with exactly ``rules``."""
+    wanted = list(rules)
+    return sum(1 for c in bot_messages if isinstance(c, Mapping) and c.get("feedback") is True
+               and isinstance(c.get("rules"), list) and list(dict.fromkeys(c["rules"])) == wanted)
+
+
+class Ratings:
+    """How often each message of a conversation was rated, kept in this process's memory only
+    (a hash of the conversation id and the rule ids, never stored): one rating per message the
+    bot sent, so that one conversation cannot pile up ratings. Bounded: the oldest are forgotten."""
+
+    def __init__(self, limit: int = 20000) -> None:
+        from collections import OrderedDict
+
+        self.limit = limit
+        self.seen: "OrderedDict[str, int]" = OrderedDict()
+
+    @staticmethod
+    def key(sender_id: str, rules: Sequence[str]) -> str:
+        import hashlib
+
+        return hashlib.sha256((sender_id + "\n" + " ".join(rules)).encode("utf-8")).hexdigest()
+
+    def take(self, sender_id: str, rules: Sequence[str], allowed: int) -> bool:
+        """Counts a rating of ``rules`` in the conversation; False when all ``allowed`` messages
+        with those rules were rated already."""
+        key = self.key(sender_id, rules)
+        count = self.seen.pop(key, 0)
+        if count >= allowed:
+            self.seen[key] = count
+            return False
+        self.seen[key] = count + 1
+        while len(self.seen) > self.limit:
+            self.seen.popitem(last=False)
+        return True
+
+    def give_back(self, sender_id: str, rules: Sequence[str]) -> None:
+        """A rating that could not be stored does not count."""
+        key = self.key(sender_id, rules)
+        if self.seen.get(key):
+            self.seen[key] -= 1
 
 
 def bot_payloads(events: Iterable[Any]) -> List[Mapping[str, Any]]:
@@ -264,7 +309,7 @@ def per_rule(feedback: Iterable[Feedback]) -> List[Dict[str, Any]]:
 
 
 __all__ = [
-    "AUDIENCES", "FEEDBACK", "Feedback", "Invalid", "REASONS", "RATINGS", "TABLE_NAME", "bot_payloads",
+    "AUDIENCES", "FEEDBACK", "Feedback", "Invalid", "REASONS", "RATINGS", "Ratings", "TABLE_NAME", "bot_payloads",
     "clean_rating", "clean_rules", "ensure_table", "from_conversation", "make", "per_rule", "purge",
-    "rated_message", "record", "rows",
+    "rateable", "rated_message", "record", "rows",
 ]

@@ -236,9 +236,14 @@ def _chart(draw) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import MaxNLocator
+
     figure = plt.figure(figsize=(8, 4.5), dpi=100)
     try:
         draw(figure)
+        for ax in figure.axes:
+            if ax.get_xlabel().startswith("Antal"):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
@@ -315,8 +320,14 @@ def page(kb: KnowledgeBase, f: Figures, store: str, today: dt.date) -> str:
             ax = figure.add_subplot(111)
             ax.plot(days, [100 * f.per_day[d][1] / f.per_day[d][0] for d in days], marker="o", label="Reservsvar")
             ax.plot(days, [100 * f.per_day[d][2] / f.per_day[d][0] for d in days], marker="s", label="Motfrågor")
+            import matplotlib.dates as mdates
+
             ax.set_ylabel("Andel av meddelandena (%)")
             ax.set_ylim(0, 100)
+            ax.set_xlim(days[0] - dt.timedelta(days=1), days[-1] + dt.timedelta(days=1))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+            span = (days[-1] - days[0]).days + 2
+            ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, span // 8)))  # whole days
             ax.legend()
             figure.autofmt_xdate()
         part.append(_image(_chart(draw_rates), "Linjediagram: andel reservsvar och motfrågor per dag. Siffrorna finns i tabellen nedan."))
@@ -333,10 +344,14 @@ def page(kb: KnowledgeBase, f: Figures, store: str, today: dt.date) -> str:
             ax = figure.add_subplot(111)
             shown = f.ratings[:TOP][::-1]
             labels = [r["rule"] for r in shown]
-            ax.barh(labels, [-r["down"] for r in shown], color="#8a1c1c", label="👎 (hjälpte inte)")
-            ax.barh(labels, [r["up"] for r in shown], color="#0a4f8a", label="👍 (hjälpte)")
+            ax.barh(labels, [-r["down"] for r in shown], color="#8a1c1c", label="Hjälpte inte")
+            ax.barh(labels, [r["up"] for r in shown], color="#0a4f8a", label="Hjälpte")
             ax.axvline(0, color="black", linewidth=0.8)
-            ax.set_xlabel("Antal omdömen (👎 till vänster, 👍 till höger)")
+            from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: str(abs(int(value)))))  # counts both ways
+            ax.set_xlabel("Antal omdömen (hjälpte inte till vänster, hjälpte till höger)")  # no emoji font in charts
             ax.legend(fontsize=8)
         part.append(_image(_chart(draw_ratings), "Stapeldiagram: 👎 och 👍 per regel, sämst först. Siffrorna finns i tabellen nedan."))
     part.append(_table("👍/👎 per regel, sämst först", ["Regel", "👍", "👎", "Andel 👎"] + list(feedback.REASONS.values()),

@@ -203,11 +203,15 @@ FEEDBACK_NOT_SQL = ("Den här installationen av SIP-guiden kan inte spara omdöm
                     "sparas i en SQL-databas.")
 
 
+RATED = feedback.Ratings()  # one rating per message the bot sent (this process's memory only)
+
+
 async def record_feedback(agent: Any, sender_id: str, body: Dict[str, Any]) -> None:
     """Stores the rating ``body`` gives a message of the conversation ``sender_id``: the message
     must be one the bot sent in this conversation with ``feedback: true`` (bot.feedback
     .from_conversation), its region is the message's, the audience the conversation's slot.
-    Nothing of the conversation is stored with it. feedback.Invalid (400/404) or Unavailable (503)."""
+    Nothing of the conversation is stored with it; each message the bot sent can be rated once
+    (``RATED``). feedback.Invalid (400/404/409) or Unavailable (503)."""
     store = getattr(agent, "tracker_store", None)
     engine = sql_engine(agent)
     if store is None or engine is None:
@@ -220,9 +224,13 @@ async def record_feedback(agent: Any, sender_id: str, body: Dict[str, Any]) -> N
     if tracker is None or not tracker.events:
         raise feedback.Invalid(feedback.NOT_RATED)
     rating = feedback.from_conversation(tracker.events, tracker.get_slot("audience"), body)
+    allowed = feedback.rateable(feedback.bot_payloads(tracker.events), rating.rules)
+    if not RATED.take(sender_id, rating.rules, allowed):
+        raise feedback.Invalid(feedback.ALREADY)
     try:
         await asyncio.to_thread(feedback.record, engine, rating)
     except Exception:  # noqa: BLE001
+        RATED.give_back(sender_id, rating.rules)
         logger.exception("Kunde inte spara ett omdöme.")
         raise Unavailable(feedback.DOWN) from None
 
@@ -343,7 +351,8 @@ class WebChatInput(RedactingRestInput):
             try:
                 await record_feedback(getattr(request.app.ctx, "agent", None), sender, request.json)
             except feedback.Invalid as problem:
-                return _error(problem.args[0], 404 if problem.args[0] == feedback.NOT_RATED else 400)
+                status = {feedback.NOT_RATED: 404, feedback.ALREADY: 409}.get(problem.args[0], 400)
+                return _error(problem.args[0], status)
             except Unavailable as problem:
                 return _error(problem.args[0], 503)
             thanks = feedback.THANKS_DOWN if request.json.get("rating") == "down" else feedback.THANKS

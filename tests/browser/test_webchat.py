@@ -157,6 +157,8 @@ def test_a_conversation_in_the_browser_with_sources_buttons_reload_and_markup_as
     answer = page.locator("#log .msg--bot[data-rules*='halland.']").last
     check(answer).to_contain_text("Halland")
     source = answer.locator(".source").first
+    check(source).to_be_hidden()  # the answer first: the sources are behind "Visa mer" (issue 14)
+    answer.get_by_role("button", name="Visa mer").click()
     check(source).to_be_visible()
     check(source.locator(".source-label")).to_have_text("Källa:")
     check(source).to_contain_text("Region Halland")
@@ -219,6 +221,9 @@ def test_phone_width(open_chat):
     check(page.locator("#log .choice", has_text="Jönköpings län")).to_be_visible()
     fits()
     ask(page, "vad är SIP?")
+    more = last_bot(page).get_by_role("button", name="Visa mer")
+    if more.count():
+        more.click()
     check(page.locator("#log .msg--bot .source").last).to_be_visible()
     fits()
     page.screenshot(path=str(RESULTS / "webchat-phone.png"))
@@ -258,8 +263,22 @@ def test_keyboard_only_labels_live_region_and_contrast(open_chat):
     wait_for_answer(page, before)
     check(page.locator("#log .msg--bot", has_text="samordnad individuell plan").last).to_be_visible()
     assert page.evaluate("() => document.activeElement.id") == "input"
-    # A source with a web address is a link (built as an element, opened safely).
-    link = page.locator("#log .msg--bot .source a[href^='https://']").first
+    # "Visa mer" by keyboard shows the sources (issue 14).
+    if last_bot(page).locator(".more-toggle").count():
+        tab_to(page, "#log .more-toggle")
+        page.keyboard.press("Enter")
+        check(last_bot(page).locator(".more-toggle")).to_have_attribute("aria-expanded", "true")
+        page.focus("#input")
+    # A source with a web address is a link (built as an element, opened safely): Haninge's routine.
+    before = page.locator("#log .msg--bot").count()
+    page.keyboard.type("vem ska jag kalla i Haninge?")
+    page.keyboard.press("Enter")
+    wait_for_answer(page, before)
+    check(last_bot(page).locator(".more-toggle")).to_have_attribute("aria-expanded", "false")
+    tab_to(page, "#log .more-toggle")
+    page.keyboard.press("Enter")
+    page.focus("#input")
+    link = last_bot(page).locator(".source a[href^='https://']").first
     check(link).to_be_visible()
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert link.get_attribute("href").rstrip("/") == link.text_content().rstrip("/")

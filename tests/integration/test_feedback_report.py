@@ -93,6 +93,12 @@ def test_the_web_chat_stores_a_rating_without_the_conversation(bot, web_answer):
     status, body = feedback_route(bot, {"sender": WEB, "rules": web_answer["rules"], "rating": "down", "reason": "for_langt"})
     assert status == 200, body
     assert json.loads(body) == {"saved": True, "message": "Tack! Det hjälper oss att förbättra svaren."}
+    # One rating per message the bot sent: a second one for the same answer is refused.
+    status, body = feedback_route(bot, {"sender": WEB, "rules": web_answer["rules"], "rating": "up"})
+    assert status == 409 and json.loads(body)["error"] == "Du har redan gett ett omdöme om det här svaret. Tack!"
+    # The same question again: a new answer, which may be rated too.
+    again = rated(bot.say(WEB, QUESTION, channel="webchat")["messages"])
+    assert again["rules"] == web_answer["rules"]
     status, body = feedback_route(bot, {"sender": WEB, "rules": web_answer["rules"], "rating": "up"})
     assert status == 200 and json.loads(body)["message"] == "Tack för ditt svar!"
     rows = stored(bot)

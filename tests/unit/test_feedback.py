@@ -143,3 +143,19 @@ def test_the_vocabularies_are_the_knowledge_base_and_the_domain():
     script = (WEBCHAT / "chat.js").read_text(encoding="utf-8")
     shown = re.findall(r'\{ key: "([a-z_]+)", title: "([^"]+)" \}', script)
     assert shown == list(feedback.REASONS.items())
+
+
+def test_each_message_can_be_rated_once_counted_in_memory_only():
+    ratings = feedback.Ratings(limit=3)
+    assert ratings.take(SENDER, [RULE], allowed=1)
+    assert not ratings.take(SENDER, [RULE], allowed=1)  # the same answer again
+    assert ratings.take(SENDER, [RULE], allowed=2)      # the bot gave that answer twice
+    assert ratings.take("webchat-" + "cd" * 16, [RULE], allowed=1)  # another conversation
+    assert SENDER not in repr(ratings.seen)              # only hashes are kept
+    ratings.give_back(SENDER, [RULE])                   # a rating that could not be stored
+    assert ratings.take(SENDER, [RULE], allowed=2)
+    for i in range(5):
+        ratings.take(f"webchat-{i:032x}", [RULE], allowed=1)
+    assert len(ratings.seen) == 3                        # bounded
+    events = [bot_event([RULE]), bot_event([RULE]), bot_event([RULE], rated=False), bot_event(["halland.closing.who"])]
+    assert feedback.rateable(feedback.bot_payloads(events), [RULE]) == 2
