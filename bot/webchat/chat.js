@@ -333,6 +333,8 @@
       call(FEEDBACK, { sender: sender, rules: entry.rules || [], rating: rating, reason: reason || null })
         .then(function (response) { return response.json(); })
         .then(function (data) {
+          // Only the route's own answer counts (not, say, a proxy's "unavailable" message).
+          if (!data || data.saved !== true) { throw new Error("not saved"); }
           entry.rated = rating;
           saveHistory();
           done(data && typeof data.message === "string" ? data.message : "Tack för ditt svar!");

@@ -317,6 +317,12 @@ def test_a_failed_rating_says_so_in_swedish_and_can_be_sent_again(chat):
     up.click()
     check(msg.locator(".feedback-status")).to_have_text(page.bot.feedback_body["error"])
     check(up).to_be_enabled()
+    # No server behind the proxy (nginx answers 200 with a message of its own): not saved either.
+    page.bot.feedback_status = 200
+    page.bot.feedback_body = {"user": None, "messages": [{"recipient_id": "default", "text": "Tjänsten är tillfälligt otillgänglig"}]}
+    up.click()
+    check(msg.locator(".feedback-status")).to_have_text("Det gick inte att spara ditt omdöme just nu. Försök igen om en stund.")
+    check(up).to_be_enabled()
     page.bot.feedback_status, page.bot.feedback_body = 200, {"saved": True, "message": "Tack för ditt svar!"}
     up.click()
     check(msg.locator(".feedback-status")).to_have_text("Tack för ditt svar!")
