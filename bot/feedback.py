@@ -243,8 +243,14 @@ def from_conversation(events: Iterable[Any], audience: Optional[str], body: Mapp
 
 
 def ensure_table(engine: Engine) -> None:
-    """Creates the table when it is missing (never touches Rasa's)."""
-    _metadata.create_all(engine, tables=[FEEDBACK], checkfirst=True)
+    """Creates the table when it is missing (never touches Rasa's). Two replicas creating it at
+    the same moment: the one that loses finds it made by the other."""
+    try:
+        _metadata.create_all(engine, tables=[FEEDBACK], checkfirst=True)
+    except sa.exc.SQLAlchemyError:
+        with engine.connect() as conn:
+            if not _has_table(conn):
+                raise
 
 
 def record(engine: Engine, feedback: Feedback) -> None:
