@@ -35,7 +35,7 @@ help:
 	@echo "  make eval     spela hela samtal ur tests/eval mot riktiga servrar och mät (EVAL_ARGS=…)"
 	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
 	@echo "  make bench    mät vår konfiguration mot Rasas standard (bench/results.json, ~20 min)"
-	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
+	@echo "  make lookups  skriv om data/nlu/lookups.yml och data/question_rules.yml från knowledge/"
 	@echo "  make teams-package  bygg Teams-appaketet var/teams/sipguiden-teams.zip (SIPGUIDEN_TEAMS_APP_ID, _DOMAIN)"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
 	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
@@ -121,6 +121,7 @@ export:
 
 lookups: setup
 	@$(PY) scripts/generate_lookups.py
+	@$(PY) scripts/generate_question_rules.py
 
 # The SIP coordinator's report (issue 14): var/report/index.html from the tracker store and the
 # feedback table, read-only, counts only (scripts/report.py); SCALED=1 for PostgreSQL, OUT=mapp.
