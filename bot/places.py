@@ -1,6 +1,6 @@
 """Municipalities, counties and the regional SIP routines they fall under.
 
-Loads ``knowledge/regions.yml`` (the five routines) and ``knowledge/municipalities.yml``
+Loads ``knowledge/regions.yml`` (the routines, and what the bot says about regions) and ``knowledge/municipalities.yml``
 (all 290 municipalities by county) into validated models, and finds the place a user
 names in free text: "Lund", "lunds kommun", "Region Skåne", "uppsala lan", "Helsinborg".
 
@@ -23,9 +23,8 @@ from typing import Dict, List, Optional, Tuple
 from pydantic import BaseModel, Extra, validator
 from rapidfuzz import fuzz, process
 
-from bot.yamlio import load_yaml
+from bot.yamlio import KNOWLEDGE_DIR, load_yaml
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 OTHER = "annan"  # region slot value: a municipality without a loaded routine
 
 
@@ -60,8 +59,31 @@ class County(_Strict):
     municipalities: List[Municipality]
 
 
+class RegionTexts(_Strict):
+    """What the bot says about regions; ``{…}`` are filled in by bot/region_flow.py and bot/dialogue.py."""
+    ask: str  # which region? (with the region buttons)
+    set: str  # {place_note} {region_label} {document}: the region chosen
+    other: str  # {place}: a municipality without a routine
+    switched: str  # {place_note} {region_name}: the region changed in the middle of a question
+    switched_other: str  # the same, to a municipality without a routine
+    chosen_other: str  # the button for a municipality without a routine chosen
+    other_button: str  # the button for a municipality without a routine
+    place_note: str  # {municipality} {county}: said before ``set`` and ``switched`` when they differ
+
+
 class RegionsFile(_Strict):
     regions: List[Region]
+    texts: RegionTexts
+
+    @validator("regions")
+    def _unique_ids(cls, regions: List[Region]) -> List[Region]:
+        ids = [r.id for r in regions]
+        doubles = sorted({i for i in ids if ids.count(i) > 1})
+        if doubles:
+            raise ValueError(f"regionen {', '.join(doubles)} finns två gånger")
+        if OTHER in ids:
+            raise ValueError(f"{OTHER!r} är ingen rutin (kommuner utan rutin får {OTHER!r} av sig själva)")
+        return regions
 
 
 class MunicipalitiesFile(_Strict):
@@ -117,6 +139,7 @@ class Directory:
 
     def __init__(self, regions: RegionsFile, municipalities: MunicipalitiesFile):
         self.regions: Dict[str, Region] = {r.id: r for r in regions.regions}
+        self.texts = regions.texts
         self.counties = municipalities.counties
         self._exact: Dict[str, List[_Entry]] = {}
         self._folded: Dict[str, List[_Entry]] = {}
@@ -167,6 +190,11 @@ class Directory:
     # --- lookup -----------------------------------------------------------------
     def region(self, region_id: str) -> Optional[Region]:
         return self.regions.get(region_id)
+
+    def region_buttons(self) -> List[Tuple[str, str]]:
+        """(title, payload) of the region question's buttons: every routine, then "Annan kommun"."""
+        return [(r.button, f'/inform_region{{"region":"{r.id}"}}') for r in self.regions.values()] + \
+            [(self.texts.other_button, f'/inform_region{{"region":"{OTHER}"}}')]
 
     def label(self, place: Place) -> str:
         """A short Swedish description, e.g. 'Lund (Skåne län)'."""
@@ -288,8 +316,13 @@ def _pick(entries: List[_Entry]) -> Optional[_Entry]:
     return next((e for e in entries if e.place.municipality), entries[0])
 
 
+def load_regions(knowledge_dir: Path = KNOWLEDGE_DIR) -> RegionsFile:
+    """knowledge/regions.yml: the one list of the routines (ids, names, buttons, documents) and their texts."""
+    return RegionsFile.parse_obj(load_yaml(Path(knowledge_dir) / "regions.yml"))
+
+
 def load_directory(knowledge_dir: Path = KNOWLEDGE_DIR) -> Directory:
-    regions = RegionsFile.parse_obj(load_yaml(knowledge_dir / "regions.yml"))
+    regions = load_regions(knowledge_dir)
     municipalities = MunicipalitiesFile.parse_obj(load_yaml(knowledge_dir / "municipalities.yml"))
     return Directory(regions, municipalities)
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.audience import wording
-from bot.places import directory
-from bot.knowledge import REGION_IDS, Answer, Citation, KnowledgeBase, Source
+from bot.knowledge import Answer, Citation, KnowledgeBase, Source
 from bot.rules import Decision
 
 # The one place for the wording around a rule's text (``Rule.strength``, the national baseline).
@@ -24,7 +23,7 @@ RECOMMENDATION_NOTE = {  # shown after a rule whose strength is "bor": advice, n
     "plain_national": "Det här är ett råd, inte en regel som måste följas.",
 }
 REGION_SILENT = "Rutinen för {region} säger inget om detta. Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
-NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de fem "
+NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de "
               "inlagda rutinerna säger – kontrollera er egen rutin.")
 OWN_LAW_REFERENCE = "Svaret hänvisar också till {law} – det är SIP-guidens hänvisning, inte rutinens."
 
@@ -63,16 +62,16 @@ def citation_line(kb: KnowledgeBase, c: Citation) -> str:
 
 def region_label(kb: KnowledgeBase, region: Optional[str]) -> str:
     """The region's name as knowledge/regions.yml gives it ("Uppsala län"), or "din kommun"."""
-    if region in REGION_IDS:
-        return directory().region(region).name
+    if region in kb.region_ids:
+        return kb.routines[region].name
     return "din kommun"
 
 
 def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
     """What to say when the answer is not the region's own rule."""
-    if not answer.fallback and answer.region in REGION_IDS:
+    if not answer.fallback and answer.region in kb.region_ids:
         return None
-    if answer.region in REGION_IDS:
+    if answer.region in kb.region_ids:
         return REGION_SILENT.format(region=region_label(kb, answer.region))
     return NO_ROUTINE
 
@@ -131,7 +130,7 @@ def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False, au
         titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
         lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
                      "Där bygger svaret på den nationella grunden.")
-    elif decision.region not in REGION_IDS:
+    elif decision.region not in kb.region_ids:
         lines.append(silence_note(kb, decision.used[0]) if decision.used else "")
     lines.extend(source_lines(kb, decision.used))
     return "\n".join(line for line in lines if line)
@@ -203,7 +202,7 @@ def baseline_line(kb: KnowledgeBase, answers: Iterable[Answer], region: Optional
         basis.append("det som rutin" + ("en" if len(regions) == 1 else "erna") + " i "
                      + and_list([region_label(kb, r) for r in regions]) + " säger")
     words = and_list(basis) or "SIP-guidens sammanfattning av rutinerna"
-    if region in REGION_IDS:
+    if region in kb.region_ids:
         return BASELINE_SILENT.format(region=region_label(kb, region), basis=words)
     return BASELINE_NO_ROUTINE.format(basis=words)
 
@@ -239,7 +238,7 @@ def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[Lis
             parts.append(_law_names(kb, seen_laws))
         if compact:
             parts.append("rutinerna i " + "; ".join(
-                f"{region_label(kb, r) if r in REGION_IDS else kb.sources[r].title} ({', '.join(s)})"
+                f"{region_label(kb, r) if r in kb.region_ids else kb.sources[r].title} ({', '.join(s)})"
                 for r, s in compact.items()))
         lines.append("Källa: nationell grund – " + "; ".join(parts))
     notes: List[Tuple[str, str]] = []
@@ -277,11 +276,11 @@ def decision_shaped(kb: KnowledgeBase, decision: Decision, audience: Optional[st
         titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
         lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
                      "Där bygger svaret på den nationella grunden.")
-    elif decision.region not in REGION_IDS and decision.used:
+    elif decision.region not in kb.region_ids and decision.used:
         lines.append(baseline_line(kb, decision.used, decision.region) or "")
     sources, notes = sources_and_notes(kb, decision.used)
     details = [p for p in before if p] + ["\n".join(line for line in lines if line)] + [p for p in after if p]
-    national = [decision.region] if fallbacks and decision.region in REGION_IDS else []
+    national = [decision.region] if fallbacks and decision.region in kb.region_ids else []
     return Shaped(lead, details, sources, notes, list(decision.used), national)
 
 

@@ -66,15 +66,14 @@ def test_set_region_sets_both_slots(text, entities, region, municipality):
 
 def test_region_confirmation_names_the_routine_and_the_county():
     messages, _ = run(ActionSetRegion(), tracker("Lund", entities=[{"entity": "municipality", "value": "Lund"}]))
-    assert messages[0]["region_label"] == "Skåne"
-    assert messages[0]["place_note"] == "Lund ligger i Skåne län. "
-    assert "2023-05-04" in messages[0]["document"]
+    assert messages[0]["text"].startswith("Tack! Lund ligger i Skåne län. Jag utgår nu från rutinen som gäller i Skåne:")
+    assert "2023-05-04" in messages[0]["text"]
 
 
 def test_municipality_without_routine_is_told_so():
     messages, _ = run(ActionSetRegion(), tracker("Nacka"))
     assert messages[0]["response"] == "utter_region_other"
-    assert messages[0]["place"] == "Nacka (Stockholms län)"
+    assert "För Nacka (Stockholms län) har jag ingen regional rutin" in messages[0]["text"]
 
 
 def test_no_place_asks_again_and_keeps_the_old_region():
@@ -87,6 +86,7 @@ def test_places_in_two_regions_ask_which_one():
     messages, events = run(ActionSetRegion(), tracker("Lund eller Halmstad"))
     assert responses(messages) == ["utter_region_ambiguous", "utter_ask_region"]
     assert "Lund (Skåne län)" in messages[0]["places"] and "Halmstad (Hallands län)" in messages[0]["places"]
+    assert [b["payload"] for b in messages[1]["buttons"]][-1] == '/inform_region{"region":"annan"}'
     assert "region" not in slot_events(events)
 
 
