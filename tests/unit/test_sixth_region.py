@@ -14,7 +14,7 @@ from bot.answers import answer_topics
 from bot.knowledge import REGION_IDS, load
 from bot.places import load_directory
 from bot.region_flow import ask_region, set_region
-from bot.render import silence_note, source_lines
+from bot.render import baseline_line, silence_note, source_lines
 from bot.yamlio import KNOWLEDGE_DIR, load_yaml
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "sixth_region"
@@ -82,8 +82,10 @@ def test_an_answer_for_the_sixth_region_states_its_rule_and_cites_its_document(k
     assert lines[0].startswith("Källa: Testrutin för SIP i Provlän (Provläns kommuner och Region Provlän")
     assert "”Mötet”" in lines[0]
     reply = answer_topics(kb, NEW["id"], ["meeting.digital"], None)
-    assert reply.text.startswith(f"Så här gäller det i {NEW['name']}:")
-    assert "SIP-mötet kan hållas digitalt om den enskilde samtycker till det." in reply.text
+    assert reply.answer == "Ja, SIP-mötet kan hållas digitalt om den enskilde samtycker till det."
+    assert reply.details[0] == f"Så här står det i rutinen för {NEW['name']}:"
+    assert "SIP-mötet kan hållas digitalt om den enskilde samtycker till det." in reply.details[1]
+    assert reply.sources[0].startswith("Källa: Testrutin för SIP i Provlän") and reply.national == []
 
 
 def test_where_the_sixth_routine_is_silent_the_answer_says_so(kb):
@@ -91,6 +93,8 @@ def test_where_the_sixth_routine_is_silent_the_answer_says_so(kb):
     assert answer.fallback and answer.rule.id == "national.meeting.length"
     assert silence_note(kb, answer) == f"Rutinen för {NEW['name']} säger inget om detta. " \
                                        "Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
+    assert baseline_line(kb, [answer], NEW["id"]).startswith(f"Rutinen för {NEW['name']} tar inte upp detta; svaret bygger på")
+    assert answer_topics(kb, NEW["id"], ["meeting.length"], None).national == [NEW["id"]]
 
 
 def test_the_sixth_regions_quote_is_in_its_source_text(kb, monkeypatch):
