@@ -40,15 +40,14 @@ def _entities(tracker: Tracker) -> List[Dict[str, Any]]:
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
-    for e in _entities(tracker):
-        if e.get("entity") == name and e.get("value") is not None:
-            return str(e["value"])
-    return None
+    """The first value of the entity ``name`` in the latest message (rasa-sdk's helper), as text."""
+    value = next((v for v in tracker.get_latest_entity_values(name) if v is not None), None)
+    return None if value is None else str(value)
 
 
 def _intent(tracker: Tracker) -> str:
-    latest = (tracker.latest_message or {}).get("intent") or {}
-    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or latest.get("name") or ""
+    """The latest message's intent, nlu_fallback included (rasa-sdk's helper; "" when there is none)."""
+    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or ""
 
 
 def _reading(tracker: Tracker) -> understand.Reading:

@@ -345,7 +345,7 @@ def start_check(check: Optional[str], text: str, entities: Iterable[Mapping], sl
 
 
 def _guess_check(text: str, known: Mapping[str, Any]) -> Optional[str]:
-    t = factlib.fold(text or "")
+    t = factlib.strip_accents(text or "")
     if "samtyck" in t or "guardians" in known or "age" in known:
         return "consent"
     if "avslut" in t or "reason" in known:
@@ -564,14 +564,6 @@ def privacy_only(text: str, slots: Mapping[str, Any]) -> Turn:
     return turn
 
 
-
-_ROLE_WORDS = [
-    (audiences.GUARDIAN, re.compile(r"(?i)(förälder|foralder|föräldrar|vårdnadshavare|vardnadshavare|mamma|pappa|"
-                                    r"familjehem|fosterförälder|bonusförälder|som\s+till\s+en\s+förälder)")),
-    (audiences.YOUNG, re.compile(r"(?i)(ungdom|elev\b|barn\b|tonåring|tonaring|ung\b|jag\s+är\s+\d{1,2}\b|går\s+i\s+(nian|åttan|sjuan|\d))")),
-    (audiences.STAFF, re.compile(r"(?i)(personal|jobbar|arbetar|kurator|socialsekreterare|rektor|lärare|sjuksköterska|"
-                                 r"psykolog|läkare|handläggare|behandlare|specialpedagog|mentor|tjänsteperson|profession)")),
-]
 _AUDIENCE_SAID = {
     audiences.GUARDIAN: "Då svarar jag som till en vårdnadshavare, med enkla ord.",
     audiences.YOUNG: "Då svarar jag så enkelt och tydligt jag kan.",
@@ -587,10 +579,7 @@ def set_audience(text: str, role: Optional[str], slots: Mapping[str, Any]) -> Tu
     region = _region_from_message(turn, text, [], slots, directory())
     found = turn.slots.get("audience")
     if found is None:
-        for who, pattern in _ROLE_WORDS:
-            if pattern.search(f"{role or ''} {text or ''}"):
-                found = who
-                break
+        found = audiences.infer_loose(f"{role or ''} {text or ''}")
     if found is None and turn.messages:  # only the privacy reminder: nothing more to ask
         return turn
     if found is None:
@@ -614,7 +603,7 @@ NOT_FOUND_NATIONAL = ("Jag hittar inget i lagen eller rutinerna jag känner till
                       "er SIP-samordnare i kommunen eller regionen.")
 NEARBY = "Det här kan ligga nära din fråga:"
 NEAREST = "Det närmaste rutinen säger om det är:"
-CLARIFY = "Menar du något av det här?"
+CLARIFY = "Menar du något av det här?"  # scripts/report.py counts it as asking back (no turn says it today)
 OFF_TOPIC = ("Det kan jag tyvärr inte svara på. Jag svarar på frågor om SIP – samordnad individuell plan: "
              "vad SIP är, samtycke, vem som kallas, mötet, uppföljning och avslut.")
 WHAT_NEXT = "Vad vill du veta om SIP?"
@@ -718,11 +707,6 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: 
     if buttons:
         text += "\n" + NEARBY
     return turn.say(text, buttons or MAIN_BUTTONS)
-
-
-def clarify(candidates: List[str]) -> Turn:
-    """One clarifying question with the most likely topics as buttons."""
-    return Turn(slots={"case_start": False}).say(CLARIFY, [(_topic_question(i), f"/{i}") for i in candidates[:3]])
 
 
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")

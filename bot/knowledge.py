@@ -366,9 +366,6 @@ class KnowledgeBase:
             raise KeyError(f"okänd grupp {group!r}")
         return [t for t in self.topics.values() if t.group == group]
 
-    def source_of(self, citation: Citation) -> Source:
-        return self.sources[citation.source]
-
     def _check_topic(self, topic: str) -> None:
         if topic not in self.topics:
             raise KeyError(f"okänt ämne {topic!r}")

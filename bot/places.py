@@ -113,7 +113,7 @@ class Place:
         return self.region != OTHER
 
 
-def fold(text: str) -> str:
+def fold_for_lookup(text: str) -> str:
     """Lower-case, strip diacritics (å→a, ä→a, ö→o, é→e) and punctuation, squeeze spaces."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -182,7 +182,7 @@ class Directory:
         return self._region_places.get(region_id, Place(region=OTHER))
 
     def _add(self, name: str, entry: _Entry) -> None:
-        for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold(name))):
+        for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold_for_lookup(name))):
             entries = index.setdefault(key, [])
             if entry not in entries:
                 entries.append(entry)
@@ -209,11 +209,11 @@ class Directory:
         if not text or not text.strip():
             return []
         original = re.findall(r"[\wÅÄÖåäöÉé]+", text.replace("-", " "))
-        folded_tokens = [fold(t) for t in original]
+        folded_tokens = [fold_for_lookup(t) for t in original]
         lower_tokens = [t.lower() for t in original]
         found: List[Tuple[int, Place]] = []
         used = [False] * len(original)
-        whole = fold(text)
+        whole = fold_for_lookup(text)
         if any(phrase in whole for phrase in _OTHER_PHRASES):
             found.append((-1, Place(region=OTHER)))
         for size in range(min(_MAX_NGRAM, len(original)), 0, -1):
@@ -285,7 +285,7 @@ class Directory:
     @staticmethod
     def _marked_as_place(original, start, size) -> bool:
         word = original[start]
-        following = fold(original[start + size]) if start + size < len(original) else ""
+        following = fold_for_lookup(original[start + size]) if start + size < len(original) else ""
         alone = len(original) == size
         return word[:1].isupper() or following in _SUFFIXES or alone
 

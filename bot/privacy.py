@@ -159,10 +159,6 @@ def redact(text: str) -> Redacted:
     return Redacted(out, tuple(dict.fromkeys(kinds)))
 
 
-def contains_personal_data(text: str) -> bool:
-    return redact(text).changed
-
-
 # ============================================================================ names
 logger = logging.getLogger(__name__)
 

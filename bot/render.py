@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.audience import wording
-from bot.knowledge import Answer, Citation, KnowledgeBase, Source
+from bot.knowledge import Answer, KnowledgeBase, Source
 from bot.rules import Decision
 
 # The one place for the wording around a rule's text (``Rule.strength``, the national baseline).
@@ -22,7 +22,9 @@ RECOMMENDATION_NOTE = {  # shown after a rule whose strength is "bor": advice, n
     "professional_national": "Det här är en rekommendation, inte ett krav.",
     "plain_national": "Det här är ett råd, inte en regel som måste följas.",
 }
+# The notes on a routine's silence, here only (answers, checks, documents, quiz):
 REGION_SILENT = "Rutinen för {region} säger inget om detta. Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
+TOPICS_SILENT = "Rutinen för {region} säger inget om: {titles}. Där bygger svaret på lagen och det som de andra rutinerna säger."
 NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de "
               "inlagda rutinerna säger – kontrollera er egen rutin.")
 OWN_LAW_REFERENCE = "Svaret hänvisar också till {law} – det är SIP-guidens hänvisning, inte rutinens."
@@ -51,15 +53,6 @@ def document_label(src: Source) -> str:
     return f"{src.title} ({issuer}, {when}{version})"
 
 
-def citation_line(kb: KnowledgeBase, c: Citation) -> str:
-    src = kb.sources[c.source]
-    line = f"{document_label(src)}, avsnitt ”{c.section}”"
-    if c.laws:
-        laws = ", ".join(kb.sources[law].short or kb.sources[law].title for law in c.laws)
-        line += f" – återger {laws}"
-    return line
-
-
 def region_label(kb: KnowledgeBase, region: Optional[str]) -> str:
     """The region's name as knowledge/regions.yml gives it ("Uppsala län"), or "din kommun"."""
     if region in kb.region_ids:
@@ -74,6 +67,15 @@ def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
     if answer.region in kb.region_ids:
         return REGION_SILENT.format(region=region_label(kb, answer.region))
     return NO_ROUTINE
+
+
+def silent_topics_note(kb: KnowledgeBase, region: Optional[str], answers: Iterable[Answer]) -> Optional[str]:
+    """The note naming the topics of ``answers`` on which the region's routine is silent, or None."""
+    silent = [a for a in answers if a.fallback]
+    if not silent or region not in kb.region_ids:
+        return None
+    titles = ", ".join(kb.topics[a.topic].title.lower() for a in silent)
+    return TOPICS_SILENT.format(region=region_label(kb, region), titles=titles)
 
 
 def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
@@ -110,30 +112,6 @@ def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
             line += f" – {src.url}"
         lines.append(line)
     return lines + [f"Obs: {note}" for note in notes]
-
-
-def rule_text(kb: KnowledgeBase, answer: Answer, plain: bool = False) -> str:
-    """A topic answer: the statement (or its plain version), a note if it is a recommendation,
-    a silence note if any, the sources."""
-    parts = [rule_body(answer, plain)]
-    note = silence_note(kb, answer)
-    if note:
-        parts.append(note)
-    parts.extend(source_lines(kb, [answer]))
-    return "\n".join(parts)
-
-
-def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False, audience: Optional[str] = None) -> str:
-    lines = list(decision.text_for(audience) if audience else (decision.plain if plain else decision.professional))
-    fallbacks = [a for a in decision.used if a.fallback]
-    if fallbacks:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
-        lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
-                     "Där bygger svaret på den nationella grunden.")
-    elif decision.region not in kb.region_ids:
-        lines.append(silence_note(kb, decision.used[0]) if decision.used else "")
-    lines.extend(source_lines(kb, decision.used))
-    return "\n".join(line for line in lines if line)
 
 
 # ---------------------------------------------------------------- the shape of an answer (issue 14)
@@ -273,9 +251,7 @@ def decision_shaped(kb: KnowledgeBase, decision: Decision, audience: Optional[st
     lines = list(decision.text_for(audience))
     fallbacks = [a for a in decision.used if a.fallback]
     if fallbacks:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
-        lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
-                     "Där bygger svaret på den nationella grunden.")
+        lines.append(silent_topics_note(kb, decision.region, fallbacks))
     elif decision.region not in kb.region_ids and decision.used:
         lines.append(baseline_line(kb, decision.used, decision.region) or "")
     sources, notes = sources_and_notes(kb, decision.used)

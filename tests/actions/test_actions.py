@@ -10,7 +10,10 @@ from actions.actions import ActionFallback, ActionGreet, ActionSetRegion
 
 
 def tracker(text="", intent="inform_region", entities=None, **slots):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    # As Rasa sends a parsed message: the intent, its ranking (the classifier's, or a button's
+    # "/intent" alone) and the entities.
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "intent_ranking": [{"name": intent, "confidence": 0.9}]}
     return Tracker("test-user", {"region": None, "municipality": None, **slots}, latest, [], False, None, {}, "action_listen")
 
 
@@ -225,3 +228,13 @@ def test_change_region_with_a_place_in_the_message_sets_it():
     assert slot_events(events)["region"] == "halland"
     messages, events = run(ActionChangeRegion(), tracker("byt region", intent="change_region", region="skane"))
     assert responses(messages) == ["utter_ask_region"] and "region" not in slot_events(events)
+
+
+def test_the_latest_intent_and_entities_are_read_with_rasa_sdks_helpers():
+    from actions.actions import _entity, _intent
+
+    t = tracker("/guide_goto", intent="guide_goto", entities=[{"entity": "step", "value": 3}, {"entity": "step", "value": 5}])
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "guide_goto", "confidence": 0.3}]
+    assert _intent(t) == "nlu_fallback"  # the fallback intent is not skipped: the fallback action handles it
+    assert _entity(t, "step") == "3" and _entity(t, "region") is None
+    assert _intent(Tracker("test-user", {}, {}, [], False, None, {}, "action_listen")) == ""  # no message yet
