@@ -17,10 +17,11 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup setup-scale train run run-scaled shell test test-scale validate unit conversations nlu-eval eval lookups lock clean knowledge compare bench teams-package purge forget export
+.PHONY: help setup setup-scale train run run-scaled shell check test test-scale validate unit conversations nlu-eval eval lookups lock clean knowledge compare bench teams-package purge forget export
 
 help:
 	@echo "SIP-guiden – make-mål:"
+	@echo "  make check    snabba tester: kärnan, actions och data (tests/unit, tests/actions), utan servrar och träning (<1 min)"
 	@echo "  make run      starta boten (actionserver + Rasa-server med REST-kanal)"
 	@echo "  make test     kör alla tester (datavalidering, pytest, samtalstester)"
 	@echo "  make shell    chatta med boten i terminalen"
@@ -67,6 +68,13 @@ shell: train
 validate: setup
 	@echo "==> rasa data validate"
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+# The edit-test loop: the pure-Python tests (tests/unit, tests/actions) without the integration
+# servers, training or the slow tests (marker `slow`: subprocesses, Rasa's SQL store, spaCy).
+# make test stays the whole contract.
+check: setup
+	@echo "==> snabba tester (tests/unit, tests/actions; inga servrar, ingen träning)"
+	@$(PY) -m pytest tests/unit tests/actions -m "not integration and not slow" -q -p no:cacheprovider
 
 unit: setup
 	@echo "==> pytest (enhets-, action- och integrationstester)"

@@ -37,6 +37,7 @@ def marks_before_and_after(code: str) -> list:
     return done.stdout.strip().splitlines()[-2:]
 
 
+@pytest.mark.slow  # a fresh interpreter per channel
 @pytest.mark.parametrize("channel", sorted(CHANNELS))
 def test_every_channel_installs_every_patch_on_its_own(channel):
     before, after = marks_before_and_after(CHANNELS[channel])

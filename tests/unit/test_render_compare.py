@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import rules
 from bot.knowledge import REGION_IDS, knowledge
 from bot.answers import answer_topics
@@ -57,6 +59,7 @@ def test_a_decision_lists_sources_and_fallbacks():
     assert plain != text and "Källa:" in plain
 
 
+@pytest.mark.slow  # runs scripts/compare.py
 def test_compare_document_is_current(tmp_path):
     out = tmp_path / "jamforelse.md"
     subprocess.run([sys.executable, "scripts/compare.py", str(out)], cwd=ROOT, check=True, capture_output=True)
