@@ -81,9 +81,9 @@ unit: setup
 	@$(PY) -m pytest --ignore=tests/scale
 
 conversations: train
-	@echo "==> Rasa-samtalstester (tests/conversations)"
+	@echo "==> Rasas berättelsetester (tests/stories)"
 	@rm -rf var/test-results
-	@$(RASA) test core --model models/sipguiden.tar.gz --stories tests/conversations \
+	@$(RASA) test core --model models/sipguiden.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out var/test-results --no-plot
 	@echo "Alla samtalstester gick igenom (results in var/test-results)."
 
