@@ -17,10 +17,11 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup setup-scale train run run-scaled shell test test-scale validate unit conversations nlu-eval eval lookups lock clean knowledge compare bench teams-package purge forget export
+.PHONY: help setup setup-scale train run run-scaled shell check test test-scale validate unit conversations nlu-eval eval lookups lock clean knowledge compare bench teams-package purge forget export
 
 help:
 	@echo "SIP-guiden – make-mål:"
+	@echo "  make check    snabba tester: kärnan, actions och data (tests/unit, tests/actions), utan servrar och träning (<1 min)"
 	@echo "  make run      starta boten (actionserver + Rasa-server med REST-kanal)"
 	@echo "  make test     kör alla tester (datavalidering, pytest, samtalstester)"
 	@echo "  make shell    chatta med boten i terminalen"
@@ -35,7 +36,7 @@ help:
 	@echo "  make eval     spela hela samtal ur tests/eval mot riktiga servrar och mät (EVAL_ARGS=…)"
 	@echo "  make compare  skriv docs/jamforelse.md: regionernas skillnader ämne för ämne"
 	@echo "  make bench    mät vår konfiguration mot Rasas standard (bench/results.json, ~20 min)"
-	@echo "  make lookups  skriv om data/nlu/lookups.yml från knowledge/"
+	@echo "  make lookups  skriv om data/nlu/lookups.yml och data/question_rules.yml från knowledge/"
 	@echo "  make teams-package  bygg Teams-appaketet var/teams/sipguiden-teams.zip (SIPGUIDEN_TEAMS_APP_ID, _DOMAIN)"
 	@echo "  make lock     lås om beroendena i requirements.lock (kräver nätverk)"
 	@echo "  make clean    ta bort modell, testresultat och körfiler (inte samtalen)"
@@ -68,14 +69,21 @@ validate: setup
 	@echo "==> rasa data validate"
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
+# The edit-test loop: the pure-Python tests (tests/unit, tests/actions) without the integration
+# servers, training or the slow tests (marker `slow`: subprocesses, Rasa's SQL store, spaCy).
+# make test stays the whole contract.
+check: setup
+	@echo "==> snabba tester (tests/unit, tests/actions; inga servrar, ingen träning)"
+	@$(PY) -m pytest tests/unit tests/actions -m "not integration and not slow" -q -p no:cacheprovider
+
 unit: setup
 	@echo "==> pytest (enhets-, action- och integrationstester)"
 	@$(PY) -m pytest --ignore=tests/scale
 
 conversations: train
-	@echo "==> Rasa-samtalstester (tests/conversations)"
+	@echo "==> Rasas berättelsetester (tests/stories)"
 	@rm -rf var/test-results
-	@$(RASA) test core --model models/sipguiden.tar.gz --stories tests/conversations \
+	@$(RASA) test core --model models/sipguiden.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out var/test-results --no-plot
 	@echo "Alla samtalstester gick igenom (results in var/test-results)."
 
@@ -121,6 +129,7 @@ export:
 
 lookups: setup
 	@$(PY) scripts/generate_lookups.py
+	@$(PY) scripts/generate_question_rules.py
 
 # The SIP coordinator's report (issue 14): var/report/index.html from the tracker store and the
 # feedback table, read-only, counts only (scripts/report.py); SCALED=1 for PostgreSQL, OUT=mapp.

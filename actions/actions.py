@@ -40,15 +40,14 @@ def _entities(tracker: Tracker) -> List[Dict[str, Any]]:
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
-    for e in _entities(tracker):
-        if e.get("entity") == name and e.get("value") is not None:
-            return str(e["value"])
-    return None
+    """The first value of the entity ``name`` in the latest message (rasa-sdk's helper), as text."""
+    value = next((v for v in tracker.get_latest_entity_values(name) if v is not None), None)
+    return None if value is None else str(value)
 
 
 def _intent(tracker: Tracker) -> str:
-    latest = (tracker.latest_message or {}).get("intent") or {}
-    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or latest.get("name") or ""
+    """The latest message's intent, nlu_fallback included (rasa-sdk's helper; "" when there is none)."""
+    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or ""
 
 
 def _reading(tracker: Tracker) -> understand.Reading:
@@ -98,10 +97,10 @@ def _utterances(dispatcher: CollectingDispatcher, utterances: List[region_flow.U
     """Send the region flow's responses; when one asks for the region, remember its buttons
     as offered (so that "2", "Skåne" or "hoppa över" answers them)."""
     for utterance in utterances:
-        dispatcher.utter_message(response=utterance.response, **utterance.values)
-    if any(u.response == "utter_ask_region" for u in utterances):
-        return [SlotSet("offered", [[title, payload] for title, payload in dialogue.REGION_BUTTONS])]
-    return []
+        buttons = [{"title": title, "payload": payload} for title, payload in utterance.buttons]
+        dispatcher.utter_message(response=utterance.response, buttons=buttons or None, **utterance.values)
+    offered = next((u.buttons for u in reversed(utterances) if u.buttons), None)
+    return [SlotSet("offered", [[title, payload] for title, payload in offered])] if offered else []
 
 
 class ActionGreet(Action):
@@ -160,7 +159,7 @@ class ActionChangeRegion(ActionSetRegion):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         place, competing = region_flow.place_from_message(_text(tracker), _entities(tracker), directory())
         if place is None and not competing:
-            offered = _utterances(dispatcher, [region_flow.Utterance("utter_ask_region")])
+            offered = _utterances(dispatcher, [region_flow.ask_region(directory())])
             return offered + [SlotSet("case_start", False)]
         return super().run(dispatcher, tracker, domain)
 

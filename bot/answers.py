@@ -17,9 +17,10 @@ from rapidfuzz import fuzz
 
 from bot.audience import wants_plain
 from bot.casecheck import CHECKS
-from bot.places import fold
-from bot.knowledge import KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, knowledge
-from bot.render import DETAILS_HEADING, Shaped, baseline_line, opening, region_label, rule_body, sources_and_notes
+from bot.places import fold_for_lookup
+from bot.knowledge import KNOWLEDGE_DIR, Answer, KnowledgeBase, KnowledgeError, knowledge
+from bot.render import (DETAILS_HEADING, Shaped, baseline_line, opening, region_label, rule_body, silent_topics_note,
+                         sources_and_notes)
 from bot.yamlio import load_yaml
 
 
@@ -70,8 +71,8 @@ def lead_topic(kb: KnowledgeBase, asked: str, topics: List[str]) -> str:
     the user's words are most like; the first topic when the words do not tell."""
     if not asked or asked.startswith("/"):
         return topics[0]
-    words = fold(asked)
-    score = {t: fuzz.token_set_ratio(words, fold(f"{kb.topics[t].title} {kb.topics[t].question}")) for t in topics}
+    words = fold_for_lookup(asked)
+    score = {t: fuzz.token_set_ratio(words, fold_for_lookup(f"{kb.topics[t].title} {kb.topics[t].question}")) for t in topics}
     best = max(topics, key=score.get)
     return best if score[best] >= score[topics[0]] + LEAD_MARGIN else topics[0]
 
@@ -93,15 +94,13 @@ def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], a
     if first.national:
         lead += " " + baseline_line(kb, [first], region)
     details: List[str] = []
-    if region in REGION_IDS and not all(a.fallback for a in answers):
+    if region in kb.region_ids and not all(a.fallback for a in answers):
         details.append(DETAILS_HEADING.format(region=region_label(kb, region)))
     for a in answers:
         details.append(rule_body(a, plain, audience))
-    later = [a for a in silent if a is not first]
-    if later and region in REGION_IDS:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in later)
-        details.append(f"Rutinen för {region_label(kb, region)} säger inget om: {titles}. "
-                       "Där bygger svaret på lagen och det som de andra rutinerna säger.")
+    later = silent_topics_note(kb, region, [a for a in silent if a is not first])
+    if later:
+        details.append(later)
     sources, notes = sources_and_notes(kb, answers)
     return Shaped(lead, details, sources, notes, answers,
-                  national=[region] if silent and region in REGION_IDS else [])
+                  national=[region] if silent and region in kb.region_ids else [])

@@ -45,6 +45,26 @@ def infer(text: str) -> Optional[str]:
     return None
 
 
+# Looser: a role word alone ("vårdnadshavare", "ungdom", "kurator"), for a message that is
+# about the role itself (intent set_role, bot.dialogue.set_audience) when ``infer`` finds nothing.
+_ROLE_WORDS = [
+    (GUARDIAN, re.compile(r"(?i)(förälder|foralder|föräldrar|vårdnadshavare|vardnadshavare|mamma|pappa|"
+                          r"familjehem|fosterförälder|bonusförälder|som\s+till\s+en\s+förälder)")),
+    (YOUNG, re.compile(r"(?i)(ungdom|elev\b|barn\b|tonåring|tonaring|ung\b|jag\s+är\s+\d{1,2}\b|går\s+i\s+(nian|åttan|sjuan|\d))")),
+    (STAFF, re.compile(r"(?i)(personal|jobbar|arbetar|kurator|socialsekreterare|rektor|lärare|sjuksköterska|"
+                       r"psykolog|läkare|handläggare|behandlare|specialpedagog|mentor|tjänsteperson|profession)")),
+]
+
+
+def infer_loose(text: str) -> Optional[str]:
+    """The role a message about the role names by a word alone, or None; guardian words first.
+    Only where the user says who they are: in a question "barn" or "elev" says nothing of the asker."""
+    for role, pattern in _ROLE_WORDS:
+        if pattern.search(text or ""):
+            return role
+    return None
+
+
 def wants_plain(audience: Optional[str]) -> bool:
     return audience in PLAIN_AUDIENCES
 

@@ -46,7 +46,9 @@ def seeds_dir() -> Path:
     return Path(env) if env else SEEDS_DIR
 
 
-def fold(text: str) -> str:
+def fold_ocr(text: str) -> str:
+    """Lower case, no accents or punctuation, and two OCR repairs ("&r" -> "ar", a digit inside a word -> "o"):
+    how a quote and its seed text are compared."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", "a")  # OCR: "&r" for "är"
@@ -65,7 +67,7 @@ class Match:
 
 @lru_cache(maxsize=16)
 def seed_text(seed: str) -> str:
-    return fold((seeds_dir() / seed).read_text(encoding="utf-8"))
+    return fold_ocr((seeds_dir() / seed).read_text(encoding="utf-8"))
 
 
 def _numbers(text: str) -> List[str]:
@@ -80,7 +82,7 @@ def _negations(text: str) -> List[str]:
 def _strict_words(quote: str) -> List[str]:
     """The quote's words the OCR left intact: no å/ä/ö/é, three letters or more."""
     words = re.split(r"[^\w]+", quote.lower())
-    return [fold(w) for w in words if len(w) >= 3 and not re.search(r"[åäöéèü]", w)]
+    return [fold_ocr(w) for w in words if len(w) >= 3 and not re.search(r"[åäöéèü]", w)]
 
 
 def _in_order(words: List[str], window: str) -> Optional[str]:
@@ -98,7 +100,7 @@ def _in_order(words: List[str], window: str) -> Optional[str]:
 def find_quote(quote: str, seed: str, ocr: str) -> Match:
     """Is ``quote`` in the seed text (``ocr``: clean or garbled)?"""
     text = seed_text(seed)
-    q = fold(quote)
+    q = fold_ocr(quote)
     if not q:
         return Match(False, 0.0, "", "tomt citat")
     if q in text:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from bot.knowledge import REGION_IDS, KnowledgeBase
-from bot.places import Directory, fold
+from bot.places import Directory, fold_for_lookup
 from bot.render import Shaped, opening, region_label, source_lines, sources_and_notes
 from bot.rules import compare, differs
 
@@ -20,17 +20,17 @@ MAX_TOPICS = 4  # a group with more topics is summarised by those that differ
 
 def subject(kb: KnowledgeBase, text: str) -> Optional[str]:
     """The group (or topic) the question is about, or None."""
-    words = f" {fold(text)} "
+    words = f" {fold_for_lookup(text)} "
     best: Tuple[int, Optional[str]] = (0, None)
     for topic in kb.topics.values():  # a topic named in full wins ("hur länge samtycket gäller")
-        title = fold(topic.title)
+        title = fold_for_lookup(topic.title)
         if f" {title} " in words and len(title) > best[0]:
             best = (len(title), topic.id)
     if best[1]:
         return best[1]
     for group in kb.groups.values():
         for keyword in group.keywords:
-            k = fold(keyword)
+            k = fold_for_lookup(keyword)
             if f" {k}" in words and len(k) > best[0]:
                 best = (len(k), group.id)
     return best[1]

@@ -98,11 +98,12 @@ def number(token: str) -> Optional[int]:
     token = token.lower()
     if token.isdigit():
         return int(token)
-    return NUMBER_WORDS.get(token) if token in NUMBER_WORDS else NUMBER_WORDS.get(fold(token))
+    return NUMBER_WORDS.get(token) if token in NUMBER_WORDS else NUMBER_WORDS.get(strip_accents(token))
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: 'Vårdnadshavare' -> 'vardnadshavare'."""
+def strip_accents(text: str) -> str:
+    """Lower case without accents, punctuation kept (unlike places.fold_for_lookup):
+    'Vårdnadshavare' -> 'vardnadshavare'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -120,7 +121,7 @@ _FOLD_TABLE = {i: _fold_char(chr(i)) for i in range(0x41, 0x250) if _fold_char(c
 
 @lru_cache(maxsize=256)
 def _folded(text: str) -> str:
-    """Like ``fold`` but one character for each character, so that positions agree."""
+    """Like ``strip_accents`` but one character for each character, so that positions agree."""
     out = text.translate(_FOLD_TABLE)
     if out.isascii():
         return out
@@ -438,7 +439,7 @@ def _org_index() -> Tuple[re.Pattern, Dict[str, str]]:
     by_alias: Dict[str, str] = {}
     for org in organisation_catalogue().values():
         for name in (org.id, org.name, *org.aliases):
-            alias = fold(name).strip()
+            alias = strip_accents(name).strip()
             if len(alias) >= 2:
                 by_alias.setdefault(alias, org.id)
     parts = []
@@ -749,7 +750,7 @@ _MONTH_ANY = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
 # A month alone: full names and the unambiguous abbreviations ("i jul" is Christmas, "jan" a name).
 _MONTH_ALONE = "|".join(sorted([*_MONTH_NAMES, "sept", "okt", "aug", "feb", "nov", "dec"], key=len, reverse=True))
 _YEAR_REL = r"forra\s+aret|forra\s+ar|i\s+fjol|ifjol|i\s+ar|nasta\s+ar|till\s+aret"
-_DATE_NUMBER_WORDS = {fold(w) for w, n in NUMBER_WORDS.items() if n >= 1 and w not in ("båda", "bada", "ena")}
+_DATE_NUMBER_WORDS = {strip_accents(w) for w, n in NUMBER_WORDS.items() if n >= 1 and w not in ("båda", "bada", "ena")}
 _DNUM = r"(?:\d{1,3}|" + "|".join(sorted(_DATE_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _WEEKDAYS = {"mandag": 0, "tisdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lordag": 5, "sondag": 6}
 _WEEKDAY_NAMES = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
@@ -788,15 +789,6 @@ def _dateparser(span: str, today: dt.date, prefer: Optional[str] = None) -> Opti
     settings = {**_SETTINGS, "RELATIVE_BASE": base, "PREFER_DATES_FROM": _PREFER[prefer]}
     parsed = dateparser.parse(span, languages=["sv"], settings=settings)
     return parsed.date() if parsed else None
-
-
-def parse_date(span: str, today: dt.date, tense: Optional[str] = None) -> Optional[dt.date]:
-    """One date span ("3 mars", "igår", "i september förra året") as a date; ``tense``
-    ("past" or "future") places a date without a year. A period gives its first day."""
-    m = _DATE_SPANS.fullmatch(_folded(span.strip()))
-    if not m:
-        return _dateparser(span.strip(), today, tense)
-    return _date_of(m, today, tense)
 
 
 def _year(explicit: Optional[str], relative: Optional[str], today: dt.date) -> Optional[int]:

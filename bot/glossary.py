@@ -24,7 +24,7 @@ from pydantic import BaseModel, Extra, ValidationError, conlist, constr
 from rapidfuzz import fuzz
 
 from bot.audience import wants_plain
-from bot.citations import check_citation, fold
+from bot.citations import check_citation, fold_ocr
 from bot.knowledge import KNOWLEDGE_DIR, Answer, Citation, KnowledgeBase, KnowledgeError, knowledge
 from bot.places import directory
 from bot.yamlio import load_yaml
@@ -139,7 +139,7 @@ def load(path: Path = GLOSSARY_FILE, kb: Optional[KnowledgeBase] = None) -> Dict
             problems.append(f"term {term.id} finns två gånger")
         out[term.id] = term
         for alias in [term.id, *term.aliases()]:
-            key = fold(alias)
+            key = fold_ocr(alias)
             if seen.get(key, term.id) != term.id:
                 problems.append(f"term {term.id}: ordet {alias!r} hör redan till {seen[key]}")
             seen[key] = term.id
@@ -172,13 +172,13 @@ _DEFINING = re.compile(r"(?i)\b(betyder|betyda|menas|menar|innebär|innebar|stå
 @lru_cache(maxsize=1)
 def _alias_index() -> List[Tuple[str, str]]:
     """(folded alias, term id), longest alias first."""
-    pairs = {(fold(a), t.id) for t in terms() for a in [t.id, *t.aliases()]}
+    pairs = {(fold_ocr(a), t.id) for t in terms() for a in [t.id, *t.aliases()]}
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
 def resolve(value: Optional[str]) -> Optional[str]:
     """A term id from an id, a name or a synonym (any case, with or without å/ä/ö), else None."""
-    key = fold(value or "")
+    key = fold_ocr(value or "")
     for alias, term_id in _alias_index():
         if alias == key:
             return term_id
@@ -189,7 +189,7 @@ def find(text: str) -> Optional[str]:
     """The term a message asks about: the first glossary word in it (SIP only when no other
     word is there, since nearly every question names SIP), else a close misspelling of a
     one-word term ("huvudansvarg")."""
-    folded = f" {fold(text or '')} "
+    folded = f" {fold_ocr(text or '')} "
     found: List[Tuple[int, str]] = []
     taken: List[Tuple[int, int]] = []
     for alias, term_id in _alias_index():

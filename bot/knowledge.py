@@ -9,6 +9,8 @@ Files (all YAML 1.2, validated by pydantic models that reject unknown keys):
                                    region's routine is silent
 - ``knowledge/rules/<region>.yml`` one file per regional routine: rule ``<region>.<topic>``
                                    where the routine says something on the topic
+- ``knowledge/regions.yml``        the routines themselves (ids, names, documents): a rules
+                                   file needs its region there (bot/places.py reads it)
 
 A rule is data, like OpenFisca's parameters: id, topic, valid-from date, a short form for
 comparison tables, the professional statement, a plain-language (klarspråk) version, optional
@@ -30,11 +32,13 @@ from typing import Dict, List, Optional
 
 from pydantic import BaseModel, Extra, ValidationError, conlist, constr, validator
 
-from bot.yamlio import DataFileError, load_yaml
+from bot.places import Region, load_regions
+from bot.yamlio import KNOWLEDGE_DIR, DataFileError, load_yaml
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 NATIONAL = "national"
-REGION_IDS = ("haninge", "halland", "uppsala", "jonkoping", "skane")
+# The project's routines, in the order of knowledge/regions.yml (the one list of them). A
+# knowledge base loaded from another folder has its own: ``KnowledgeBase.region_ids``.
+REGION_IDS = tuple(r.id for r in load_regions(KNOWLEDGE_DIR).regions)
 
 # Closing grounds a routine may list (closing.grounds params.grounds).
 CLOSING_GROUNDS = {
@@ -308,6 +312,7 @@ class KnowledgeBase:
         organisations: Dict[str, Organisation],
         rules: Dict[str, Dict[str, Rule]],
         parameters: Optional[Dict[str, Parameter]] = None,
+        routines: Optional[Dict[str, Region]] = None,
     ):
         self.sources = sources
         self.groups = groups
@@ -315,6 +320,9 @@ class KnowledgeBase:
         self.organisations = organisations
         self.rules = rules  # region (incl. "national") -> topic -> rule
         self.parameters = parameters or {}  # knowledge/parameters.yml: id -> Parameter
+        # knowledge/regions.yml of the folder loaded: id -> name, label, button, document
+        self.routines = routines if routines is not None else {r.id: r for r in load_regions(KNOWLEDGE_DIR).regions}
+        self.region_ids = tuple(self.routines)
 
     def parameter(self, name: str) -> int:
         try:
@@ -324,7 +332,7 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------ lookups
     def regions(self) -> List[str]:
-        return [r for r in REGION_IDS if r in self.rules]
+        return [r for r in self.region_ids if r in self.rules]
 
     def all_rules(self) -> List[Rule]:
         return [rule for by_topic in self.rules.values() for rule in by_topic.values()]
@@ -348,18 +356,15 @@ class KnowledgeBase:
         the national baseline.
         """
         self._check_topic(topic)
-        own = self.rules.get(region or "", {}).get(topic) if region in REGION_IDS else None
+        own = self.rules.get(region or "", {}).get(topic) if region in self.region_ids else None
         if own is not None:
             return Answer(own, region, False)
-        return Answer(self.rules[NATIONAL][topic], region or NATIONAL, region in REGION_IDS)
+        return Answer(self.rules[NATIONAL][topic], region or NATIONAL, region in self.region_ids)
 
     def topics_in_group(self, group: str) -> List[Topic]:
         if group not in self.groups:
             raise KeyError(f"okänd grupp {group!r}")
         return [t for t in self.topics.values() if t.group == group]
-
-    def source_of(self, citation: Citation) -> Source:
-        return self.sources[citation.source]
 
     def _check_topic(self, topic: str) -> None:
         if topic not in self.topics:
@@ -427,6 +432,7 @@ def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[
         topics[t.id] = t
     orgs_path = directory / "organisations.yml"
     organisations = {o.id: o for o in _validate(OrganisationsFile, load_yaml(orgs_path), orgs_path).organisations}
+    routines = {r.id: r for r in load_regions(directory).regions}
     params_path = directory / "parameters.yml"
     parameters = ({p.id: p for p in _validate(ParametersFile, load_yaml(params_path), params_path).parameters}
                   if params_path.exists() else {})
@@ -443,8 +449,8 @@ def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[
         rf = _validate(RulesFile, data, path)
         if rf.region != expected:
             raise KnowledgeError(f"{path}: region {rf.region!r} stämmer inte med filnamnet ({expected!r})")
-        if expected != NATIONAL and expected not in REGION_IDS:
-            raise KnowledgeError(f"{path}: okänd region {expected!r}")
+        if expected != NATIONAL and expected not in routines:
+            raise KnowledgeError(f"{path}: okänd region {expected!r} (saknas i {directory / 'regions.yml'})")
         by_topic: Dict[str, Rule] = {}
         for rule in rf.rules:
             _check_rule(rule, expected, path, topics, sources, organisations)
@@ -458,7 +464,7 @@ def load(directory: Path = KNOWLEDGE_DIR, complete: bool = True, only: Optional[
     missing = [t for t in topics if t not in rules.get(NATIONAL, {})]
     if missing and complete:
         raise KnowledgeError(f"{rules_dir / 'national.yml'}: ämnen utan nationell regel: {', '.join(missing)}")
-    return KnowledgeBase(sources, groups, topics, organisations, rules, parameters)
+    return KnowledgeBase(sources, groups, topics, organisations, rules, parameters, routines)
 
 
 def _check_rule(rule: Rule, region: str, path: Path, topics, sources, organisations) -> None:

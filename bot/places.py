@@ -1,6 +1,6 @@
 """Municipalities, counties and the regional SIP routines they fall under.
 
-Loads ``knowledge/regions.yml`` (the five routines) and ``knowledge/municipalities.yml``
+Loads ``knowledge/regions.yml`` (the routines, and what the bot says about regions) and ``knowledge/municipalities.yml``
 (all 290 municipalities by county) into validated models, and finds the place a user
 names in free text: "Lund", "lunds kommun", "Region Skåne", "uppsala lan", "Helsinborg".
 
@@ -23,9 +23,8 @@ from typing import Dict, List, Optional, Tuple
 from pydantic import BaseModel, Extra, validator
 from rapidfuzz import fuzz, process
 
-from bot.yamlio import load_yaml
+from bot.yamlio import KNOWLEDGE_DIR, load_yaml
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 OTHER = "annan"  # region slot value: a municipality without a loaded routine
 
 
@@ -60,8 +59,31 @@ class County(_Strict):
     municipalities: List[Municipality]
 
 
+class RegionTexts(_Strict):
+    """What the bot says about regions; ``{…}`` are filled in by bot/region_flow.py and bot/dialogue.py."""
+    ask: str  # which region? (with the region buttons)
+    set: str  # {place_note} {region_label} {document}: the region chosen
+    other: str  # {place}: a municipality without a routine
+    switched: str  # {place_note} {region_name}: the region changed in the middle of a question
+    switched_other: str  # the same, to a municipality without a routine
+    chosen_other: str  # the button for a municipality without a routine chosen
+    other_button: str  # the button for a municipality without a routine
+    place_note: str  # {municipality} {county}: said before ``set`` and ``switched`` when they differ
+
+
 class RegionsFile(_Strict):
     regions: List[Region]
+    texts: RegionTexts
+
+    @validator("regions")
+    def _unique_ids(cls, regions: List[Region]) -> List[Region]:
+        ids = [r.id for r in regions]
+        doubles = sorted({i for i in ids if ids.count(i) > 1})
+        if doubles:
+            raise ValueError(f"regionen {', '.join(doubles)} finns två gånger")
+        if OTHER in ids:
+            raise ValueError(f"{OTHER!r} är ingen rutin (kommuner utan rutin får {OTHER!r} av sig själva)")
+        return regions
 
 
 class MunicipalitiesFile(_Strict):
@@ -91,7 +113,7 @@ class Place:
         return self.region != OTHER
 
 
-def fold(text: str) -> str:
+def fold_for_lookup(text: str) -> str:
     """Lower-case, strip diacritics (å→a, ä→a, ö→o, é→e) and punctuation, squeeze spaces."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -117,6 +139,7 @@ class Directory:
 
     def __init__(self, regions: RegionsFile, municipalities: MunicipalitiesFile):
         self.regions: Dict[str, Region] = {r.id: r for r in regions.regions}
+        self.texts = regions.texts
         self.counties = municipalities.counties
         self._exact: Dict[str, List[_Entry]] = {}
         self._folded: Dict[str, List[_Entry]] = {}
@@ -159,7 +182,7 @@ class Directory:
         return self._region_places.get(region_id, Place(region=OTHER))
 
     def _add(self, name: str, entry: _Entry) -> None:
-        for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold(name))):
+        for index, key in ((self._exact, " ".join(name.lower().replace("-", " ").split())), (self._folded, fold_for_lookup(name))):
             entries = index.setdefault(key, [])
             if entry not in entries:
                 entries.append(entry)
@@ -167,6 +190,11 @@ class Directory:
     # --- lookup -----------------------------------------------------------------
     def region(self, region_id: str) -> Optional[Region]:
         return self.regions.get(region_id)
+
+    def region_buttons(self) -> List[Tuple[str, str]]:
+        """(title, payload) of the region question's buttons: every routine, then "Annan kommun"."""
+        return [(r.button, f'/inform_region{{"region":"{r.id}"}}') for r in self.regions.values()] + \
+            [(self.texts.other_button, f'/inform_region{{"region":"{OTHER}"}}')]
 
     def label(self, place: Place) -> str:
         """A short Swedish description, e.g. 'Lund (Skåne län)'."""
@@ -181,11 +209,11 @@ class Directory:
         if not text or not text.strip():
             return []
         original = re.findall(r"[\wÅÄÖåäöÉé]+", text.replace("-", " "))
-        folded_tokens = [fold(t) for t in original]
+        folded_tokens = [fold_for_lookup(t) for t in original]
         lower_tokens = [t.lower() for t in original]
         found: List[Tuple[int, Place]] = []
         used = [False] * len(original)
-        whole = fold(text)
+        whole = fold_for_lookup(text)
         if any(phrase in whole for phrase in _OTHER_PHRASES):
             found.append((-1, Place(region=OTHER)))
         for size in range(min(_MAX_NGRAM, len(original)), 0, -1):
@@ -257,7 +285,7 @@ class Directory:
     @staticmethod
     def _marked_as_place(original, start, size) -> bool:
         word = original[start]
-        following = fold(original[start + size]) if start + size < len(original) else ""
+        following = fold_for_lookup(original[start + size]) if start + size < len(original) else ""
         alone = len(original) == size
         return word[:1].isupper() or following in _SUFFIXES or alone
 
@@ -288,8 +316,13 @@ def _pick(entries: List[_Entry]) -> Optional[_Entry]:
     return next((e for e in entries if e.place.municipality), entries[0])
 
 
+def load_regions(knowledge_dir: Path = KNOWLEDGE_DIR) -> RegionsFile:
+    """knowledge/regions.yml: the one list of the routines (ids, names, buttons, documents) and their texts."""
+    return RegionsFile.parse_obj(load_yaml(Path(knowledge_dir) / "regions.yml"))
+
+
 def load_directory(knowledge_dir: Path = KNOWLEDGE_DIR) -> Directory:
-    regions = RegionsFile.parse_obj(load_yaml(knowledge_dir / "regions.yml"))
+    regions = load_regions(knowledge_dir)
     municipalities = MunicipalitiesFile.parse_obj(load_yaml(knowledge_dir / "municipalities.yml"))
     return Directory(regions, municipalities)
 

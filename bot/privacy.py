@@ -71,6 +71,8 @@ from typing import FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from personnummer import personnummer as _pn
 
+from bot.yamlio import KNOWLEDGE_DIR
+
 # Said to the user whenever something was removed (by the actions, or by the channel when the
 # reply came from a plain response such as "out of scope").
 REMINDER = ("Jag tog bort personuppgifter ur ditt meddelande ({kinds}) innan det sparades. "
@@ -157,15 +159,11 @@ def redact(text: str) -> Redacted:
     return Redacted(out, tuple(dict.fromkeys(kinds)))
 
 
-def contains_personal_data(text: str) -> bool:
-    return redact(text).changed
-
-
 # ============================================================================ names
 logger = logging.getLogger(__name__)
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
-_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+_KNOWLEDGE_DIR = KNOWLEDGE_DIR
 NAME_PLACEHOLDER = PLACEHOLDERS["namn"]
 
 # First names (and surnames) that are also ordinary Swedish or English words: names only in a

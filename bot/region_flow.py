@@ -1,13 +1,15 @@
 """What the bot says and stores when the user names (or fails to name) a place.
 
 Pure Python: returns which domain response to send with which values, and the slot
-values to set. The Rasa actions in actions/ only carry this out.
+values to set. The Rasa actions in actions/ only carry this out. The region question, its
+buttons and the confirmations are worded in knowledge/regions.yml (``texts``): their domain
+responses are just ``{text}``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from bot.places import OTHER, Directory, Place
 
@@ -16,6 +18,12 @@ from bot.places import OTHER, Directory, Place
 class Utterance:
     response: str
     values: Dict[str, str] = field(default_factory=dict)
+    buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload)
+
+
+def ask_region(directory: Directory) -> Utterance:
+    """The region question, with a button for every routine and one for "Annan kommun"."""
+    return Utterance("utter_ask_region", {"text": directory.texts.ask}, directory.region_buttons())
 
 
 @dataclass
@@ -57,29 +65,36 @@ def set_region(text: str, entities: Iterable[Mapping], directory: Directory) -> 
     place, competing = place_from_message(text, entities, directory)
     if competing:
         names = ", ".join(directory.label(p) for p in competing)
-        return RegionOutcome([Utterance("utter_region_ambiguous", {"places": names}), Utterance("utter_ask_region")],
+        return RegionOutcome([Utterance("utter_region_ambiguous", {"places": names}), ask_region(directory)],
                              competing=list(competing))
     if place is None:
-        return RegionOutcome([Utterance("utter_region_not_found"), Utterance("utter_ask_region")])
+        return RegionOutcome([Utterance("utter_region_not_found"), ask_region(directory)])
     return RegionOutcome([confirmation(place, directory)], place)
+
+
+def place_note(place: Place, directory: Directory) -> str:
+    """"Lund ligger i Skåne län. " when the municipality is not the routine's own name, else ""."""
+    region = directory.region(place.region)
+    if region is not None and place.municipality and place.municipality != region.name and place.county:
+        return directory.texts.place_note.format(municipality=place.municipality, county=place.county)
+    return ""
 
 
 def confirmation(place: Place, directory: Directory) -> Utterance:
     region = directory.region(place.region)
     if region is None:
         where = directory.label(place) if (place.municipality or place.county) else "den kommunen"
-        return Utterance("utter_region_other", {"place": where})
-    note = ""
-    if place.municipality and place.municipality != region.name and place.county:
-        note = f"{place.municipality} ligger i {place.county}. "
-    return Utterance("utter_region_set", {"place_note": note, "region_label": region.label, "document": region.document})
+        return Utterance("utter_region_other", {"text": directory.texts.other.format(place=where)})
+    return Utterance("utter_region_set", {"text": directory.texts.set.format(place_note=place_note(place, directory),
+                                                                               region_label=region.label,
+                                                                               document=region.document)})
 
 
 def greeting(region_slot: Optional[str], municipality_slot: Optional[str], directory: Directory) -> List[Utterance]:
     """Greeting, then the region question, or a reminder of the region already chosen."""
     utterances = [Utterance("utter_greet")]
     if not region_slot:
-        utterances.append(Utterance("utter_ask_region"))
+        utterances.append(ask_region(directory))
         return utterances
     region = directory.region(region_slot)
     label = region.label if region else (municipality_slot or "en kommun utan inladdad rutin (nationell grund)")

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.audience import wording
-from bot.places import directory
-from bot.knowledge import REGION_IDS, Answer, Citation, KnowledgeBase, Source
+from bot.knowledge import Answer, KnowledgeBase, Source
 from bot.rules import Decision
 
 # The one place for the wording around a rule's text (``Rule.strength``, the national baseline).
@@ -23,8 +22,10 @@ RECOMMENDATION_NOTE = {  # shown after a rule whose strength is "bor": advice, n
     "professional_national": "Det här är en rekommendation, inte ett krav.",
     "plain_national": "Det här är ett råd, inte en regel som måste följas.",
 }
+# The notes on a routine's silence, here only (answers, checks, documents, quiz):
 REGION_SILENT = "Rutinen för {region} säger inget om detta. Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
-NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de fem "
+TOPICS_SILENT = "Rutinen för {region} säger inget om: {titles}. Där bygger svaret på lagen och det som de andra rutinerna säger."
+NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de "
               "inlagda rutinerna säger – kontrollera er egen rutin.")
 OWN_LAW_REFERENCE = "Svaret hänvisar också till {law} – det är SIP-guidens hänvisning, inte rutinens."
 
@@ -52,29 +53,29 @@ def document_label(src: Source) -> str:
     return f"{src.title} ({issuer}, {when}{version})"
 
 
-def citation_line(kb: KnowledgeBase, c: Citation) -> str:
-    src = kb.sources[c.source]
-    line = f"{document_label(src)}, avsnitt ”{c.section}”"
-    if c.laws:
-        laws = ", ".join(kb.sources[law].short or kb.sources[law].title for law in c.laws)
-        line += f" – återger {laws}"
-    return line
-
-
 def region_label(kb: KnowledgeBase, region: Optional[str]) -> str:
     """The region's name as knowledge/regions.yml gives it ("Uppsala län"), or "din kommun"."""
-    if region in REGION_IDS:
-        return directory().region(region).name
+    if region in kb.region_ids:
+        return kb.routines[region].name
     return "din kommun"
 
 
 def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
     """What to say when the answer is not the region's own rule."""
-    if not answer.fallback and answer.region in REGION_IDS:
+    if not answer.fallback and answer.region in kb.region_ids:
         return None
-    if answer.region in REGION_IDS:
+    if answer.region in kb.region_ids:
         return REGION_SILENT.format(region=region_label(kb, answer.region))
     return NO_ROUTINE
+
+
+def silent_topics_note(kb: KnowledgeBase, region: Optional[str], answers: Iterable[Answer]) -> Optional[str]:
+    """The note naming the topics of ``answers`` on which the region's routine is silent, or None."""
+    silent = [a for a in answers if a.fallback]
+    if not silent or region not in kb.region_ids:
+        return None
+    titles = ", ".join(kb.topics[a.topic].title.lower() for a in silent)
+    return TOPICS_SILENT.format(region=region_label(kb, region), titles=titles)
 
 
 def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
@@ -111,30 +112,6 @@ def source_lines(kb: KnowledgeBase, answers: Iterable[Answer]) -> List[str]:
             line += f" – {src.url}"
         lines.append(line)
     return lines + [f"Obs: {note}" for note in notes]
-
-
-def rule_text(kb: KnowledgeBase, answer: Answer, plain: bool = False) -> str:
-    """A topic answer: the statement (or its plain version), a note if it is a recommendation,
-    a silence note if any, the sources."""
-    parts = [rule_body(answer, plain)]
-    note = silence_note(kb, answer)
-    if note:
-        parts.append(note)
-    parts.extend(source_lines(kb, [answer]))
-    return "\n".join(parts)
-
-
-def decision_text(kb: KnowledgeBase, decision: Decision, plain: bool = False, audience: Optional[str] = None) -> str:
-    lines = list(decision.text_for(audience) if audience else (decision.plain if plain else decision.professional))
-    fallbacks = [a for a in decision.used if a.fallback]
-    if fallbacks:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
-        lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
-                     "Där bygger svaret på den nationella grunden.")
-    elif decision.region not in REGION_IDS:
-        lines.append(silence_note(kb, decision.used[0]) if decision.used else "")
-    lines.extend(source_lines(kb, decision.used))
-    return "\n".join(line for line in lines if line)
 
 
 # ---------------------------------------------------------------- the shape of an answer (issue 14)
@@ -203,7 +180,7 @@ def baseline_line(kb: KnowledgeBase, answers: Iterable[Answer], region: Optional
         basis.append("det som rutin" + ("en" if len(regions) == 1 else "erna") + " i "
                      + and_list([region_label(kb, r) for r in regions]) + " säger")
     words = and_list(basis) or "SIP-guidens sammanfattning av rutinerna"
-    if region in REGION_IDS:
+    if region in kb.region_ids:
         return BASELINE_SILENT.format(region=region_label(kb, region), basis=words)
     return BASELINE_NO_ROUTINE.format(basis=words)
 
@@ -239,7 +216,7 @@ def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[Lis
             parts.append(_law_names(kb, seen_laws))
         if compact:
             parts.append("rutinerna i " + "; ".join(
-                f"{region_label(kb, r) if r in REGION_IDS else kb.sources[r].title} ({', '.join(s)})"
+                f"{region_label(kb, r) if r in kb.region_ids else kb.sources[r].title} ({', '.join(s)})"
                 for r, s in compact.items()))
         lines.append("Källa: nationell grund – " + "; ".join(parts))
     notes: List[Tuple[str, str]] = []
@@ -274,14 +251,12 @@ def decision_shaped(kb: KnowledgeBase, decision: Decision, audience: Optional[st
     lines = list(decision.text_for(audience))
     fallbacks = [a for a in decision.used if a.fallback]
     if fallbacks:
-        titles = ", ".join(kb.topics[a.topic].title.lower() for a in fallbacks)
-        lines.append(f"Rutinen för {region_label(kb, decision.region)} säger inget om: {titles}. "
-                     "Där bygger svaret på den nationella grunden.")
-    elif decision.region not in REGION_IDS and decision.used:
+        lines.append(silent_topics_note(kb, decision.region, fallbacks))
+    elif decision.region not in kb.region_ids and decision.used:
         lines.append(baseline_line(kb, decision.used, decision.region) or "")
     sources, notes = sources_and_notes(kb, decision.used)
     details = [p for p in before if p] + ["\n".join(line for line in lines if line)] + [p for p in after if p]
-    national = [decision.region] if fallbacks and decision.region in REGION_IDS else []
+    national = [decision.region] if fallbacks and decision.region in kb.region_ids else []
     return Shaped(lead, details, sources, notes, list(decision.used), national)
 
 

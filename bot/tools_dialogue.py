@@ -263,8 +263,8 @@ def start_quiz_turn(text: str, slots: Mapping[str, Any], seed: Optional[int] = N
     kb = kb or knowledge()
     turn = _turn()
     state = slots.get("quiz")
-    folded = factlib.fold(text or "")
-    if _quiz_active(state) and not any(factlib.fold(w) in folded for w in _NEW_QUIZ):
+    folded = factlib.strip_accents(text or "")
+    if _quiz_active(state) and not any(factlib.strip_accents(w) in folded for w in _NEW_QUIZ):
         turn.slots["quiz"] = state
         done = len(state["answers"])
         return _say(turn, f"Vi fortsätter testet där du slutade: du har svarat på {done} av "

@@ -12,6 +12,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+# The knowledge base's folder (knowledge/): the one definition, used by every loader in bot/.
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
 
 class DataFileError(ValueError):
     """A data file that cannot be read; the message names the file."""

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.knowledge import knowledge  # noqa: E402
 from bot.readability import answer_shape, plain_texts, shape_figures, summary as lix_summary  # noqa: E402
+from bot.places import OTHER, load_regions  # noqa: E402
 
 CLASSES = {
     0: "vanlig fråga",
@@ -58,7 +59,7 @@ CLASSES = {
     7: "korta svar på botens frågor",
 }
 VOICES = ("staff", "guardian", "young", "newcomer")
-REGIONS = ("haninge", "halland", "uppsala", "jonkoping", "skane", "annan")
+REGIONS = (*(r.id for r in load_regions().regions), OTHER)  # knowledge/regions.yml
 
 
 # ----------------------------------------------------------------------------- the set's schema

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.knowledge import organisations  # noqa: E402
-from bot.places import fold, load_directory  # noqa: E402
+from bot.places import fold_for_lookup, load_directory  # noqa: E402
 from bot.yamlio import load_yaml  # noqa: E402
 
 TARGET = ROOT / "data" / "nlu" / "lookups.yml"
@@ -22,7 +22,7 @@ TARGET = ROOT / "data" / "nlu" / "lookups.yml"
 
 def variants(name: str) -> list[str]:
     """The name as written, and without å/ä/ö/é when that differs ("Malmö", "Malmo")."""
-    plain = " ".join(fold(name).split())
+    plain = " ".join(fold_for_lookup(name).split())
     written = name.replace("-", " ") if "-" in name else name
     out = [name]
     for extra in (written, plain):

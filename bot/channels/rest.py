@@ -29,27 +29,16 @@ same shape, ``[{"recipient_id": "default", "text": …}]``, and reaches neither 
   where it was once the action server is back. A failed action changes no slot (Rasa drops
   its events), so region and case facts are never lost;
 - the conversation store or the lock store unreachable (PostgreSQL or Redis down or
-  restarting in the scaled set-up): Rasa 3.6 wraps the tracker store in a
-  ``FailSafeTrackerStore`` that, on a failed read, silently starts a NEW conversation and keeps
-  it in memory — the user would get answers that have forgotten their region and case. Here a
-  failed read or write of the store fails the turn instead (``_store_failures_are_visible``):
-  the user gets "Tjänsten är tillfälligt otillgänglig …", nothing of the turn is stored, and the
-  conversation goes on where it was once the store is back. PostgreSQL connections are checked
-  before use (``pool_pre_ping``), so the first message after a database restart is answered
-  normally instead of failing on a dead pooled connection;
+  restarting in the scaled set-up): Rasa's silent fallback to a new, in-memory conversation is
+  turned into a failed turn (bot/rasa_patches.py), and the user gets "Tjänsten är tillfälligt
+  otillgänglig …"; nothing of the turn is stored, and the conversation goes on where it was
+  once the store is back;
 - any other failure inside Rasa, or no reply at all: a Swedish apology or a request for a
   question instead of ``[]``.
 
-Speed (this module is the project's code that the Rasa server loads), two caches for Rasa 3.6
-costs that every message pays, whatever the configuration (measured by scripts/bench.py):
-
-- Rasa checks each action server response with ``jsonschema.validate``, which first validates
-  the schema itself against the JSON Schema meta-schema: ~20 ms of CPU per message, about half
-  of what the Rasa server spent on one. The schema is now checked once and its validator kept;
-  responses are validated against the same schema, and an invalid one fails as before.
-- Reading a conversation from the tracker store looks up every stored event's class by
-  walking all Event subclasses (~5 ms per message, growing with the conversation). The
-  class found for an event type name is now remembered.
+Rasa's internals (the store failures above, atomic Redis tickets for several replicas, two
+caches that save ~25 ms of CPU per message) are patched by bot/rasa_patches.py, which the
+constructor installs.
 
 Configured in credentials.yml as ``bot.channels.rest.RedactingRestInput:``.
 """
@@ -72,14 +61,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot import privacy
+from bot import privacy, rasa_patches
 from bot.channels.segments import with_segments
-from bot.channels.redis_lock import make_redis_tickets_atomic
 from bot.channels.replies import (  # noqa: F401  (the texts are part of this channel's interface)
     BAD_SENDER_REPLY, EMPTY_REPLY, ERROR_REPLY, NO_ANSWER_REPLY, NOT_JSON_REPLY, TIMEOUT_REPLY, TRUNCATED_NOTE,
     UNAVAILABLE_REPLY,
 )
 from bot.privacy import REMINDER, REMINDER_MARK, redact
+from bot.rasa_patches import StoreUnavailable, store_failure  # noqa: F401  (the channels' test of a store failure)
 
 logger = logging.getLogger(__name__)
 
@@ -190,94 +179,6 @@ class _TurnWatch(logging.Handler):
                 target.addHandler(cls(level=logging.WARNING))
 
 
-class StoreUnavailable(RuntimeError):
-    """The conversation store could not be read or written: the turn is not handled."""
-
-
-def _store_failures_are_visible() -> None:
-    """The store patches described in the module text. Idempotent; tied to Rasa 3.6
-    (FailSafeTrackerStore, create_engine_kwargs), covered by tests/unit and tests/scale."""
-    import rasa.core.tracker_store as tracker_store_module
-    from rasa.core.tracker_store import FailSafeTrackerStore
-
-    if not getattr(FailSafeTrackerStore.retrieve, "sipguiden_strict", False):
-        def strict(name: str):
-            async def call(self: FailSafeTrackerStore, *args: Any, **kwargs: Any) -> Any:
-                try:
-                    return await getattr(self._tracker_store, name)(*args, **kwargs)
-                except Exception as error:  # noqa: BLE001 - any store failure fails the turn
-                    raise StoreUnavailable(f"{type(self._tracker_store).__name__}.{name}: {type(error).__name__}") from error
-
-            call.sipguiden_strict = True  # type: ignore[attr-defined]
-            return call
-
-        for method in ("retrieve", "retrieve_full_tracker", "save"):
-            setattr(FailSafeTrackerStore, method, strict(method))
-
-    original_kwargs = tracker_store_module.create_engine_kwargs
-    if not getattr(original_kwargs, "sipguiden_ping", False):
-        def create_engine_kwargs(url: Any) -> Dict[str, Any]:
-            kwargs = original_kwargs(url)
-            if tracker_store_module.is_postgresql_url(url):
-                kwargs["pool_pre_ping"] = True  # a restarted database: reconnect, don't fail
-            return kwargs
-
-        create_engine_kwargs.sipguiden_ping = True  # type: ignore[attr-defined]
-        tracker_store_module.create_engine_kwargs = create_engine_kwargs
-
-
-def store_failure(error: BaseException) -> bool:
-    """Whether ``error`` means the conversation store or the lock store is unreachable."""
-    import redis.exceptions
-    import sqlalchemy.exc
-    from rasa.core.lock_store import LockError
-
-    kinds = (StoreUnavailable, LockError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
-             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError)
-    while error is not None:
-        if isinstance(error, kinds):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
-def _speed_up_rasa() -> None:
-    """The two caches described in the module text. Idempotent."""
-    import jsonschema
-    from rasa.core.actions.action import RemoteAction
-    from rasa.shared.core.events import Event
-
-    original_validate = RemoteAction._validate_action_result
-    if not getattr(original_validate, "sipguiden_cached", False):
-        schema = RemoteAction.action_response_format_spec()
-        validator_class = jsonschema.validators.validator_for(schema)
-        validator_class.check_schema(schema)
-        validator = validator_class(schema)
-
-        def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-            if jsonschema.exceptions.best_match(validator.iter_errors(result)) is None:
-                return True
-            return original_validate(self, result)  # Rasa's own check raises, with its own message
-
-        validate_action_result.sipguiden_cached = True  # type: ignore[attr-defined]
-        RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-
-    original_resolve = Event.resolve_by_type
-    if not getattr(original_resolve, "sipguiden_cached", False):
-        known: Dict[str, Any] = {}
-
-        def resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
-            found = known.get(type_name)
-            if found is None:
-                found = original_resolve(type_name, default)
-                if found is not None and found is not default:
-                    known[type_name] = found
-            return found
-
-        resolve_by_type.sipguiden_cached = True  # type: ignore[attr-defined]
-        Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
-
-
 class RedactingRestInput(RestInput):
     # How long to wait for the action server's /health before calling it unreachable.
     HEALTH_TIMEOUT = 2.0
@@ -286,9 +187,7 @@ class RedactingRestInput(RestInput):
         super().__init__()
         self._actions_down_since: Optional[float] = None
         _TurnWatch.install()
-        _speed_up_rasa()
-        _store_failures_are_visible()
-        make_redis_tickets_atomic()  # bot/channels/redis_lock.py: for several replicas
+        rasa_patches.apply()  # bot/rasa_patches.py: store failures, Redis tickets, two caches
         privacy.prepare()  # the name lists, loaded before the first message
 
     @classmethod

@@ -62,7 +62,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import feedback
+from bot import feedback, rasa_patches
 from bot.channels.segments import with_segments
 from bot.channels.replies import ERROR_REPLY, UNAVAILABLE_REPLY
 from bot.channels.rest import METADATA_KEY, prepare, store_failure
@@ -262,6 +262,7 @@ class TeamsInput(BotFrameworkInput):
         self.openid_url = openid_url
         self.token_url = token_url
         self.unknown_key_refresh = datetime.datetime.fromtimestamp(0)
+        rasa_patches.apply()  # bot/rasa_patches.py, also when the REST channel is not configured
         # Rasa's constructor fetches the keys at once; without network that would stop the
         # whole server from starting, so they are fetched when the first message comes.
         try:

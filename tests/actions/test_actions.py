@@ -10,7 +10,10 @@ from actions.actions import ActionFallback, ActionGreet, ActionSetRegion
 
 
 def tracker(text="", intent="inform_region", entities=None, **slots):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    # As Rasa sends a parsed message: the intent, its ranking (the classifier's, or a button's
+    # "/intent" alone) and the entities.
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "intent_ranking": [{"name": intent, "confidence": 0.9}]}
     return Tracker("test-user", {"region": None, "municipality": None, **slots}, latest, [], False, None, {}, "action_listen")
 
 
@@ -66,15 +69,14 @@ def test_set_region_sets_both_slots(text, entities, region, municipality):
 
 def test_region_confirmation_names_the_routine_and_the_county():
     messages, _ = run(ActionSetRegion(), tracker("Lund", entities=[{"entity": "municipality", "value": "Lund"}]))
-    assert messages[0]["region_label"] == "Skåne"
-    assert messages[0]["place_note"] == "Lund ligger i Skåne län. "
-    assert "2023-05-04" in messages[0]["document"]
+    assert messages[0]["text"].startswith("Tack! Lund ligger i Skåne län. Jag utgår nu från rutinen som gäller i Skåne:")
+    assert "2023-05-04" in messages[0]["text"]
 
 
 def test_municipality_without_routine_is_told_so():
     messages, _ = run(ActionSetRegion(), tracker("Nacka"))
     assert messages[0]["response"] == "utter_region_other"
-    assert messages[0]["place"] == "Nacka (Stockholms län)"
+    assert "För Nacka (Stockholms län) har jag ingen regional rutin" in messages[0]["text"]
 
 
 def test_no_place_asks_again_and_keeps_the_old_region():
@@ -87,6 +89,7 @@ def test_places_in_two_regions_ask_which_one():
     messages, events = run(ActionSetRegion(), tracker("Lund eller Halmstad"))
     assert responses(messages) == ["utter_region_ambiguous", "utter_ask_region"]
     assert "Lund (Skåne län)" in messages[0]["places"] and "Halmstad (Hallands län)" in messages[0]["places"]
+    assert [b["payload"] for b in messages[1]["buttons"]][-1] == '/inform_region{"region":"annan"}'
     assert "region" not in slot_events(events)
 
 
@@ -225,3 +228,13 @@ def test_change_region_with_a_place_in_the_message_sets_it():
     assert slot_events(events)["region"] == "halland"
     messages, events = run(ActionChangeRegion(), tracker("byt region", intent="change_region", region="skane"))
     assert responses(messages) == ["utter_ask_region"] and "region" not in slot_events(events)
+
+
+def test_the_latest_intent_and_entities_are_read_with_rasa_sdks_helpers():
+    from actions.actions import _entity, _intent
+
+    t = tracker("/guide_goto", intent="guide_goto", entities=[{"entity": "step", "value": 3}, {"entity": "step", "value": 5}])
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "guide_goto", "confidence": 0.3}]
+    assert _intent(t) == "nlu_fallback"  # the fallback intent is not skipped: the fallback action handles it
+    assert _entity(t, "step") == "3" and _entity(t, "region") is None
+    assert _intent(Tracker("test-user", {}, {}, [], False, None, {}, "action_listen")) == ""  # no message yet

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from sipserver import ROOT, TOKEN, request, running  # noqa: E402
+from sipserver import ROOT, TOKEN, request  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +29,6 @@ RESULTS = ROOT / "var" / "test-results"
 WEBCHAT = ROOT / "bot" / "webchat"
 ANSWER_TIMEOUT = 30_000  # ms
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running(tmp_path_factory.mktemp("webchat")) as bot:
-        yield bot
 
 
 @pytest.fixture(scope="module")

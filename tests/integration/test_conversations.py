@@ -25,7 +25,6 @@ import pytest
 
 from bot.knowledge import knowledge
 from bot.yamlio import load_yaml
-from sipserver import running
 
 pytestmark = pytest.mark.integration
 
@@ -34,12 +33,6 @@ SCENARIOS = [(path.stem, s) for path in sorted(SCENARIO_DIR.glob("*.yml")) for s
 MIN_CONVERSATIONS = 40
 ANSWERED = defaultdict(set)  # topic -> regions it was answered for
 DONE = set()
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running(tmp_path_factory.mktemp("conversations")) as bot:
-        yield bot
 
 
 def run(bot, index):

@@ -10,19 +10,12 @@ import urllib.request
 
 import pytest
 
-from sipserver import running
 
 pytestmark = pytest.mark.integration
 
 W = "webchat-" + "7a" * 16
 REST = "rest-tools-1"
 SECRET = ("19121212-1212", "Lisa Andersson", "Andersson", "070-123 45 67", "lisa@example.se")
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running(tmp_path_factory.mktemp("tools")) as bot:
-        yield bot
 
 
 def texts(messages):

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from sipserver import TOKEN, request, running
+from sipserver import TOKEN, request
 
 pytestmark = pytest.mark.integration
 
@@ -20,12 +20,6 @@ B = "webchat-" + "b2" * 16
 C = "webchat-" + "c3" * 16
 D = "webchat-" + "d4" * 16
 E = "webchat-" + "e5" * 16
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running(tmp_path_factory.mktemp("webchat-lifecycle")) as bot:
-        yield bot
 
 
 def say(bot, sender, text):

@@ -101,12 +101,12 @@ def test_messages_of_one_conversation_sent_at_once_to_both_replicas_are_handled_
 
 def test_the_lock_store_never_gives_one_ticket_twice(cluster):
     """Rasa 3.6's RedisLockStore reads, changes and writes a lock without a transaction; with
-    bot/channels/redis_lock.py two replicas taking tickets at once never get the same number."""
+    bot/rasa_patches.py two replicas taking tickets at once never get the same number."""
     from rasa.core.lock_store import RedisLockStore
 
-    from bot.channels.redis_lock import make_redis_tickets_atomic
+    from bot import rasa_patches
 
-    make_redis_tickets_atomic()
+    rasa_patches.apply()
     stores = [RedisLockStore(host="127.0.0.1", port=cluster.ports.redis, db=3,
                              password=cluster.secrets["SIPGUIDEN_REDIS_PASSWORD"]) for _ in range(4)]
     tickets, start = [], threading.Barrier(4)

@@ -31,3 +31,11 @@ def test_infer_role(text, role):
 def test_register():
     assert wants_plain(GUARDIAN) and wants_plain(YOUNG)
     assert not wants_plain(STAFF) and not wants_plain(None)
+
+
+def test_a_role_word_alone_is_read_only_by_the_looser_reading():
+    from bot.audience import infer, infer_loose
+
+    assert infer("vårdnadshavare") is None and infer_loose("vårdnadshavare") == "guardian"
+    assert infer_loose("ungdom") == "young" and infer_loose("kurator") == "staff"
+    assert infer_loose("vad gäller?") is None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.citations import check_citation, find_quote, fold, seeds_dir
+from bot.citations import check_citation, find_quote, fold_ocr, seeds_dir
 from bot.knowledge import knowledge
 
 KB = knowledge()
@@ -60,8 +60,8 @@ def test_altered_or_foreign_quotes_fail(seed, ocr, quote):
 
 
 def test_folding_reads_ocr_digits_as_letters():
-    assert fold("f6r 6verenskommelse, &r") == "for overenskommelse ar"
-    assert fold("Källa: 2 kap. 7 §") == "kalla 2 kap 7"
+    assert fold_ocr("f6r 6verenskommelse, &r") == "for overenskommelse ar"
+    assert fold_ocr("Källa: 2 kap. 7 §") == "kalla 2 kap 7"
 
 
 def test_vendored_seeds_are_the_shared_ones():

@@ -46,10 +46,17 @@ def test_custom_actions_are_declared_in_the_domain():
 
 
 def test_region_buttons_cover_every_routine_and_other():
-    payloads = [b["payload"] for b in DOMAIN["responses"]["utter_ask_region"][0]["buttons"]]
-    ids = {re.search(r'"region":"(\w+)"', p).group(1) for p in payloads}
-    assert ids == set(directory().regions) | {"annan"}
-    assert set(DOMAIN["slots"]["region"]["values"]) == ids
+    question = region_flow.ask_region(directory())
+    ids = [re.fullmatch(r'/inform_region\{"region":"(\w+)"\}', payload).group(1) for _, payload in question.buttons]
+    assert ids == [*directory().regions, "annan"]
+    assert [title for title, _ in question.buttons][:-1] == [r.button for r in directory().regions.values()]
+    assert "buttons" not in DOMAIN["responses"]["utter_ask_region"][0]  # they come from knowledge/regions.yml
+
+
+def test_no_region_is_listed_in_the_domain():
+    text = Path("domain.yml").read_text(encoding="utf-8")
+    for region in directory().regions.values():
+        assert f'"region":"{region.id}"' not in text and region.document not in text, region.id
 
 
 def load_run_script():

@@ -246,6 +246,7 @@ def test_a_placeholder_cannot_be_filled_through_the_answers(key):
         kallelse.draft(KB, "halland", {key: "Lisa Andersson"}, TODAY)
 
 
+@pytest.mark.slow  # ~250 drafts and .docx files (~18 s): in make unit and make test, not in make check
 @pytest.mark.parametrize("region", REGIONS)
 @pytest.mark.parametrize("kind", sorted(PERSONAL))
 def test_personal_data_typed_into_any_answer_never_reaches_the_text_or_the_docx(region, kind):

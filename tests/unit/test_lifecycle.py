@@ -32,6 +32,7 @@ from bot.settings import PROJECT_ROOT, Settings
 
 # Rasa's own warnings when a domain with a slot is loaded and when its store is built.
 pytestmark = [
+    pytest.mark.slow,  # Rasa's SQL tracker store and the CLI in subprocesses (~30 s): not in make check
     pytest.mark.filterwarnings("ignore:Slot auto-fill:UserWarning"),
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning"),
 ]

@@ -15,6 +15,7 @@ def test_trained_model_is_preferred_when_installed(monkeypatch):
     assert nlp_pipeline.wanted_kind() == nlp_pipeline.TRAINED_MODEL
 
 
+@pytest.mark.slow  # builds the spaCy pipeline
 def test_built_fallback_pipeline_tokenises_and_lemmatises_swedish(tmp_path, monkeypatch):
     import spacy
 

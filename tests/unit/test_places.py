@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.places import OTHER, MunicipalitiesFile, directory, fold, load_directory
+from bot.places import OTHER, MunicipalitiesFile, directory, fold_for_lookup, load_directory
 from bot.yamlio import load_yaml
 
 SCENARIOS = load_yaml(Path(__file__).resolve().parents[1] / "scenarios" / "places.yml")
@@ -71,8 +71,8 @@ def test_only_loaded_routines_apply():
 
 
 def test_fold():
-    assert fold("Östra Göinge") == "ostra goinge"
-    assert fold("  Upplands-Väsby!! ") == "upplands vasby"
+    assert fold_for_lookup("Östra Göinge") == "ostra goinge"
+    assert fold_for_lookup("  Upplands-Väsby!! ") == "upplands vasby"
 
 
 def test_unknown_key_is_rejected_naming_it(tmp_path):

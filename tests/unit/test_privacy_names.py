@@ -344,7 +344,7 @@ def test_nlu_data_is_not_changed_by_the_name_recognisers():
 
 def test_scenario_and_story_user_turns_keep_their_places_and_organisations():
     files = sorted(glob.glob(str(ROOT / "tests" / "scenarios" / "conversations" / "*.yml")))
-    files += sorted(glob.glob(str(ROOT / "tests" / "conversations" / "*.yml")))
+    files += sorted(glob.glob(str(ROOT / "tests" / "stories" / "*.yml")))
     turns = [_annotation_free(t) for f in files for t in _user_turns(load_yaml(Path(f)))]
     turns += [case["text"] for case in load_yaml(ROOT / "tests" / "scenarios" / "places.yml")]
     assert len(turns) > 200

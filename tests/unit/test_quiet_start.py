@@ -15,6 +15,7 @@ import pytest
 
 from bot.settings import Settings
 
+pytestmark = pytest.mark.slow  # starts and stops processes: not in make check
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,6 +1,6 @@
 """A conversation store that cannot be reached fails the turn (the user is told, in Swedish,
 that the service is unavailable) instead of Rasa's silent fallback to a new, in-memory
-conversation that has forgotten the user's region and case (bot/channels/rest.py)."""
+conversation that has forgotten the user's region and case (bot/rasa_patches.py)."""
 
 import asyncio
 
@@ -12,7 +12,7 @@ from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels import rest
+from bot import rasa_patches
 
 
 class BrokenStore(InMemoryTrackerStore):
@@ -30,21 +30,21 @@ class BrokenStore(InMemoryTrackerStore):
 
 @pytest.fixture(scope="module", autouse=True)
 def patched():
-    rest._store_failures_are_visible()
-    rest._store_failures_are_visible()  # idempotent
+    rasa_patches.apply()
+    rasa_patches.apply()  # idempotent
 
 
 def test_a_failed_read_fails_the_turn_instead_of_starting_a_new_conversation():
     store = FailSafeTrackerStore(BrokenStore())
-    with pytest.raises(rest.StoreUnavailable) as raised:
+    with pytest.raises(rasa_patches.StoreUnavailable) as raised:
         asyncio.run(store.retrieve("anna"))
-    assert rest.store_failure(raised.value)
+    assert rasa_patches.store_failure(raised.value)
     assert store._tracker_store.calls == 1
 
 
 def test_a_failed_write_is_not_kept_in_memory():
     store = FailSafeTrackerStore(BrokenStore())
-    with pytest.raises(rest.StoreUnavailable):
+    with pytest.raises(rasa_patches.StoreUnavailable):
         asyncio.run(store.save(DialogueStateTracker("anna", [])))
     assert store._fallback_tracker_store is None  # nothing went to the in-memory fallback
 
@@ -57,7 +57,7 @@ def test_a_working_store_is_used_as_before():
 
 
 @pytest.mark.parametrize("error, expected", [
-    (rest.StoreUnavailable("x"), True),
+    (rasa_patches.StoreUnavailable("x"), True),
     (LockError("x"), True),
     (sqlalchemy.exc.OperationalError("SELECT", {}, Exception("down")), True),
     (redis.exceptions.ConnectionError("down"), True),
@@ -66,7 +66,7 @@ def test_a_working_store_is_used_as_before():
     (KeyError("slot"), False),
 ])
 def test_which_failures_mean_the_store_is_unreachable(error, expected):
-    assert rest.store_failure(error) is expected
+    assert rasa_patches.store_failure(error) is expected
 
 
 def test_a_store_failure_wrapped_in_another_error_is_recognised():
@@ -76,7 +76,7 @@ def test_a_store_failure_wrapped_in_another_error_is_recognised():
         except redis.exceptions.ConnectionError as inner:
             raise RuntimeError("while locking") from inner
     except RuntimeError as outer:
-        assert rest.store_failure(outer)
+        assert rasa_patches.store_failure(outer)
 
 
 def test_postgresql_connections_are_checked_before_use():
