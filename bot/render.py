@@ -22,11 +22,9 @@ RECOMMENDATION_NOTE = {  # shown after a rule whose strength is "bor": advice, n
     "professional_national": "Det här är en rekommendation, inte ett krav.",
     "plain_national": "Det här är ett råd, inte en regel som måste följas.",
 }
-# The notes on a routine's silence, here only (answers, checks, documents, quiz):
-REGION_SILENT = "Rutinen för {region} säger inget om detta. Svaret bygger på den nationella grunden: lagen och vad de andra rutinerna säger."
+# The notes on a routine's silence, here only (answers, checks, documents, quiz; see also
+# BASELINE_SILENT and baseline_line below for an answer resting on the national baseline):
 TOPICS_SILENT = "Rutinen för {region} säger inget om: {titles}. Där bygger svaret på lagen och det som de andra rutinerna säger."
-NO_ROUTINE = ("Det finns ingen regional SIP-rutin inlagd för din kommun. Svaret bygger på lagen och på vad de "
-              "inlagda rutinerna säger – kontrollera er egen rutin.")
 OWN_LAW_REFERENCE = "Svaret hänvisar också till {law} – det är SIP-guidens hänvisning, inte rutinens."
 
 
@@ -61,12 +59,9 @@ def region_label(kb: KnowledgeBase, region: Optional[str]) -> str:
 
 
 def silence_note(kb: KnowledgeBase, answer: Answer) -> Optional[str]:
-    """What to say when the answer is not the region's own rule."""
-    if not answer.fallback and answer.region in kb.region_ids:
-        return None
-    if answer.region in kb.region_ids:
-        return REGION_SILENT.format(region=region_label(kb, answer.region))
-    return NO_ROUTINE
+    """What to say when the answer is not the region's own rule: the one baseline line
+    (``baseline_line``), the same in answers, documents, the quiz and the calendar."""
+    return baseline_line(kb, [answer], answer.region) if answer.national else None
 
 
 def silent_topics_note(kb: KnowledgeBase, region: Optional[str], answers: Iterable[Answer]) -> Optional[str]:

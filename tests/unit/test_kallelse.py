@@ -140,7 +140,7 @@ EXPECTED = {
                 ["klarlagda innan kallelsen skickas", "manuell rutin", "endast manuell hantering"]),
     "jonkoping": (["syfte", "varfor", "mal", "fragestallningar"],
                   ["national.invitation.content", "national.invitation.delivery"],
-                  ["Rutinen för Jönköpings län säger inget om detta"]),
+                  ["Rutinen för Jönköpings län tar inte upp detta"]),
 }
 
 
