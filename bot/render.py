@@ -180,10 +180,6 @@ def baseline_line(kb: KnowledgeBase, answers: Iterable[Answer], region: Optional
     return BASELINE_NO_ROUTINE.format(basis=words)
 
 
-def _law_names(kb: KnowledgeBase, laws: Iterable[str]) -> str:
-    return ", ".join(kb.sources[law].short or kb.sources[law].title for law in laws)
-
-
 def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[List[str], List[Tuple[str, str]]]:
     """The source lines of an answer and its law notes. The user's own routine (and any law
     document) gets a full line per document; the routines behind a national-baseline answer
@@ -193,7 +189,7 @@ def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[Lis
     national = [a for a in answers if a.national]
     lines = [line for line in source_lines(kb, own) if line.startswith("Källa:")] if own else []
     if national:
-        compact: Dict[str, List[str]] = {}
+        compact: Dict[str, List[str]] = {}  # source id -> sections
         laws: List[str] = []
         for a in national:
             for c in a.rule.citations:
@@ -201,18 +197,24 @@ def sources_and_notes(kb: KnowledgeBase, answers: Iterable[Answer]) -> Tuple[Lis
                 if src.kind == "law":
                     laws.append(c.source)
                     continue
-                sections = compact.setdefault(src.region or src.id, [])
+                sections = compact.setdefault(c.source, [])
                 if f"”{c.section}”" not in sections:
                     sections.append(f"”{c.section}”")
                 laws += [law for law in c.laws]
+
+        def linked(source_id: str, words: str) -> str:
+            url = kb.sources[source_id].url
+            return f"{words} ({url})" if url else words
+
         parts = []
         seen_laws = list(dict.fromkeys(laws))
         if seen_laws:
-            parts.append(_law_names(kb, seen_laws))
+            parts.append(", ".join(linked(law, kb.sources[law].short or kb.sources[law].title) for law in seen_laws))
         if compact:
             parts.append("rutinerna i " + "; ".join(
-                f"{region_label(kb, r) if r in kb.region_ids else kb.sources[r].title} ({', '.join(s)})"
-                for r, s in compact.items()))
+                linked(sid, f"{region_label(kb, kb.sources[sid].region) if kb.sources[sid].region in kb.region_ids else kb.sources[sid].title}"
+                            f" ({', '.join(sections)})")
+                for sid, sections in compact.items()))
         lines.append("Källa: nationell grund – " + "; ".join(parts))
     notes: List[Tuple[str, str]] = []
     for a in answers:
