@@ -390,7 +390,9 @@ class ActionQuizResult(_TurnAction, Action):
 # ---------------------------------------------------------------- "Vad betyder det här?" and "jag är ny" (issue 14)
 class ActionExplainTerm(_TurnAction, Action):
     """A term explained from knowledge/glossary.yml (bot/glossary.py): the button's `term`
-    entity, else the word the message asks about; no term at all gives the menu."""
+    entity, else the word the message asks about; no term at all gives the menu. A typed message
+    that does not ask what something means ("vem blir huvudansvarig när skolan kallar?") is read
+    as a whole instead, like any message no intent settles."""
 
     def name(self) -> Text:
         return "action_explain_term"
@@ -398,6 +400,11 @@ class ActionExplainTerm(_TurnAction, Action):
     def turn(self, tracker: Tracker) -> dialogue.Turn:
         from bot import glossary
 
+        text = _text(tracker)
+        if not text.startswith("/") and not glossary.asks_for_a_definition(text):
+            reading = _reading(tracker)
+            if reading.question is not None:
+                return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
         return glossary.explain_turn(_entity(tracker, "term"), _text(tracker), _entities(tracker), _slots(tracker))
 
 

@@ -166,7 +166,7 @@ def terms() -> List[Term]:
 
 # ---------------------------------------------------------------- finding the term
 _DEFINING = re.compile(r"(?i)\b(betyder|betyda|menas|menar|innebär|innebar|står|star|förklara|forklara|"
-                       r"definition|begreppet|ordet|förkortningen|forkortningen|vad är|vad ar|vem är|vem ar)\b")
+                       r"definition|begreppet|begrepp|ordet|ord|ordlista|ordlistan|förkortningen|forkortningen|vad är|vad ar)\b")
 
 
 @lru_cache(maxsize=1)

@@ -220,3 +220,29 @@ def test_the_action_explains_a_typed_word_and_a_button_as_the_action_server_runs
     assert "sammankallande" in button[-1]["custom"]["sipguiden"]["answer"]
     menu = run("/explain_term")
     assert menu[-1]["text"] == glossary.MENU_TEXT and len(menu[-1]["buttons"]) == len(TERMS)
+
+
+@pytest.mark.parametrize("text, defining", [
+    ("vad betyder LUS?", True), ("vad är en huvudansvarig?", True), ("förklara ordet remiss", True),
+    ("ordlista", True), ("vad står lus för", True),
+    ("vem blir huvudansvarig när skolan kallar?", False), ("måste samtycket vara skriftligt?", False),
+])
+def test_a_question_that_asks_what_something_means_is_told_from_one_that_does_not(text, defining):
+    assert glossary.asks_for_a_definition(text) == defining
+
+
+def test_a_message_read_as_explain_term_that_asks_something_else_is_answered_as_that_question():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import ActionExplainTerm
+
+    latest = {"text": "vem blir huvudansvarig när skolan kallar till sip?",
+              "intent": {"name": "explain_term", "confidence": 0.6},
+              "intent_ranking": [{"name": "explain_term", "confidence": 0.6},
+                                 {"name": "ask_responsibility", "confidence": 0.4}], "entities": []}
+    tracker = Tracker("test-user", {"region": "halland"}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    ActionExplainTerm().run(dispatcher, tracker, {})
+    rules = [r for m in dispatcher.messages if m.get("custom") for r in m["custom"]["sipguiden"].get("rules", [])]
+    assert "halland.responsibility.lead" in rules
