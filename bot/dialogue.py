@@ -753,4 +753,14 @@ def follow_offer(answer: str, offered: List[List[str]], slots: Mapping[str, Any]
         return guide_turn(name.split("_", 1)[1], slots, today=today)
     if name == "compare_regions":
         return compare_subject(values.get("subject", ""), slots)
+    if name == "explain_term":  # "3" after the glossary's menu, or after "Vad betyder det här?"
+        from bot import glossary
+
+        if values.get("term"):
+            return glossary.explain(values["term"], slots.get("region"), slots.get("audience"))
+        return glossary.menu()
+    if name == "onboarding":
+        from bot import onboarding
+
+        return onboarding.start("", [], slots)
     return Turn().say(WHAT_NEXT, MAIN_BUTTONS)

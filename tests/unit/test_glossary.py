@@ -246,3 +246,17 @@ def test_a_message_read_as_explain_term_that_asks_something_else_is_answered_as_
     ActionExplainTerm().run(dispatcher, tracker, {})
     rules = [r for m in dispatcher.messages if m.get("custom") for r in m["custom"]["sipguiden"].get("rules", [])]
     assert "halland.responsibility.lead" in rules
+
+
+def test_a_number_after_the_glossary_menu_explains_that_term():
+    from bot import dialogue, glossary
+
+    menu = glossary.menu()
+    offered = [list(b) for b in menu.messages[-1].buttons]
+    turn = dialogue.follow_offer("2", offered, {"region": "halland", "offered": offered})
+    chosen = offered[1][1]
+    term = json.loads("{" + chosen.split("{", 1)[1])["term"]
+    assert turn.messages and turn.messages[-1].shaped is not None
+    assert turn.messages[-1].shaped.answer == glossary.explanation(term, "halland", None).answer
+    again = dialogue.follow_offer("1", [["Vad betyder det här?", "/explain_term"]], {"region": "halland"})
+    assert again.messages[-1].buttons == menu.messages[-1].buttons
