@@ -717,7 +717,7 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: 
     else:
         text = NOT_FOUND_NATIONAL
     buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
-    topic = retrieval.nearest_topic(asked) if asked else None
+    topic = retrieval.nearest_topic(understand.about(asked), region) if asked else None
     if topic is not None:
         near = kb.answer(region, topic)
         text += f"\n\n{NEAREST}\n{rule_body(near, audience=audience)}\n" + "\n".join(source_lines(kb, [near]))

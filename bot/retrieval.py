@@ -283,22 +283,41 @@ def _topic_vocabularies() -> Dict[str, frozenset]:
     return out
 
 
-def nearest_topic(text: str) -> Optional[str]:
+@lru_cache(maxsize=8)
+def _rule_vocabularies(region: Optional[str]) -> Dict[str, frozenset]:
+    """Per topic, what the rule the region's user would be shown (its own, else the
+    national one) speaks of."""
+    kb = knowledge()
+    out: Dict[str, frozenset] = {}
+    for topic in kb.topics.values():
+        rule = kb.answer(region, topic.id).rule
+        out[topic.id] = _words_and_stems([rule.statement, rule.plain, rule.short, topic.title, topic.question])
+    return out
+
+
+def nearest_topic(text: str, region: Optional[str] = None) -> Optional[str]:
     """The topic whose rules share the question's rarest salient words, or None: the rule
-    "nearby" that an honest "the routine does not take this up" can still offer."""
+    "nearby" that an honest "the routine does not take this up" can still offer. A word the
+    rule shown to the user (the region's own, else the national one) speaks of counts fully,
+    a word only other regions' rules on the topic speak of counts half."""
     import math
 
     vocabularies = _topic_vocabularies()
+    shown = _rule_vocabularies(region)
     words = [w for w in salient_words(text) if w not in _GENERAL_FOLDED]
     if not words:
         return None
     n = len(vocabularies)
 
+    def has(v: frozenset, w: str) -> bool:
+        return w in v or stem(w) in v
+
     def weight(w: str) -> float:
-        df = sum(1 for v in vocabularies.values() if w in v or stem(w) in v)
+        df = sum(1 for v in vocabularies.values() if has(v, w))
         return math.log((n + 1) / (df + 1)) if df else 0.0
 
     weights = {w: weight(w) for w in words}
-    scores = {t: sum(weights[w] for w in words if w in v or stem(w) in v) for t, v in vocabularies.items()}
+    scores = {t: sum(weights[w] * (1.0 if has(shown[t], w) else 0.5) for w in words if has(v, w))
+              for t, v in vocabularies.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] >= 1.0 else None

@@ -92,6 +92,7 @@ _NUMBER_ANSWER = re.compile(r"(?i)^\s*(?:nummer\s+|nr\.?\s*|alternativ\s+|den\s+
 # question with a word the knowledge base never speaks of ("hunden", "fika") is taken only
 # from a near-certain intent: otherwise the bot says honestly that it finds nothing on it.
 SEGMENT_CONFIDENCE = 0.5
+QUESTION_SEGMENT_CONFIDENCE = 0.6  # the asking sentence of several goes before a whole Rasa is unsure of
 RANKING_CONFIDENCE = 0.4
 RETRIEVAL_SCORE = 0.45
 CLARIFY_SCORE = 0.25
@@ -216,9 +217,32 @@ def offered_choice(text: str, offered: Iterable[Iterable[str]]) -> Optional[int]
 
 
 def _remainder(text: str) -> str:
-    """The message without the sentences that only say who and where the user is."""
+    """The sentences of the message that ask something."""
     kept = [s for s in sentences(text) if _QUESTION_WORDS.search(s)]
     return " ".join(kept) if kept else ""
+
+
+def _introduces(sentence: str, places: Directory) -> bool:
+    """A sentence that only says who and where the writer is ("Jag är kurator i Lund.",
+    "Socialtjänsten i Malmö här."), asking nothing."""
+    if _QUESTION_WORDS.search(sentence):
+        return False
+    return bool(_SELF.search(sentence) or _ROLE_FIRST.search(sentence) or _PARENT_FIRST.search(sentence)
+                or _SERVICE_FIRST.search(sentence) or (_bare(sentence) and places.find(sentence)))
+
+
+def _content(text: str, places: Directory) -> str:
+    """The message without the sentences that only introduce the writer: what a question is
+    about may stand in a sentence that asks nothing ("En förälder vill spela in mötet. Är det
+    tillåtet?")."""
+    return " ".join(s for s in sentences(text) if not _introduces(s, places))
+
+
+def about(text: str, places: Optional[Directory] = None) -> str:
+    """What a message asks about: its sentences without the ones that only introduce the writer."""
+    from bot.places import directory
+
+    return _content(text, places or directory()) or (text or "")
 
 
 def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable[Mapping[str, Any]] = (),
@@ -238,8 +262,9 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.place, r.competing, r.case_places = places_in(text, places, region_known)
     r.role = audiences.infer(text or "")
     r.facts = factlib.from_text(text or "", today)
-    remainder = _remainder(text)
-    r.asks = bool(remainder)
+    asked = _remainder(text)
+    r.asks = bool(asked)
+    remainder = (_content(text, places) or asked) if asked else ""  # what the question is about
     r.about_sip = bool(_SIP_WORDS.search(text or ""))
     known = questions()
 
@@ -253,11 +278,17 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.off_topic = True
         return r  # the weather, a recipe: nothing about SIP to look for
     r.unknown = retrieval.unknown_words(remainder or text)
+    asking = [seg for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0))
+              if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and str(seg.get("intent") or "") in known
+              and _QUESTION_WORDS.search(str(seg.get("text") or ""))]
+    if asking and r.confidence < CERTAIN and float(asking[0]["confidence"]) >= QUESTION_SEGMENT_CONFIDENCE:
+        # Several sentences: the one that asks says what is asked better than the whole,
+        # unless Rasa is sure of the whole ("Jag är läkare i Uppsala. Hur snabbt …?").
+        take(str(asking[0]["intent"]), "segment" if not r.unknown else "candidate")
     if r.intent in known and (r.confidence >= CERTAIN or (r.confidence >= SEGMENT_CONFIDENCE and not r.unknown)):
         take(r.intent, "intent")
-    for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0)):
-        if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and _QUESTION_WORDS.search(str(seg.get("text") or "")):
-            take(str(seg.get("intent") or ""), "segment" if not r.unknown else "candidate")
+    for seg in asking:
+        take(str(seg.get("intent") or ""), "segment" if not r.unknown else "candidate")
     if remainder and _NEWCOMER.search(text or "") and r.question is None:
         take("what_is_sip", "newcomer")
     if remainder:
