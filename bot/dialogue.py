@@ -718,6 +718,8 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: 
         text = NOT_FOUND_NATIONAL
     buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
     topic = retrieval.nearest_topic(understand.about(asked), region) if asked else None
+    if topic is None and candidates and asked:  # no shared word: the likeliest question's first topic
+        topic = questions()[candidates[0]].topics[0]
     if topic is not None:
         near = kb.answer(region, topic)
         text += f"\n\n{NEAREST}\n{rule_body(near, audience=audience)}\n" + "\n".join(source_lines(kb, [near]))

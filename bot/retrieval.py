@@ -129,7 +129,7 @@ bo bor bodde bott flytta flyttar flyttade flyttat jobba jobbar jobbade arbeta ar
 slutar slutade träffa träffar träffade träffat prata pratar pratade pratat skriva skriver skrev skrivit läsa läser
 läste läst känna känner kände känt må mår mådde hända händer hände hänt vänta väntar väntade ringa ringer ringde
 skicka skickar skickade boka bokar bokade bokat tro tror trodde hoppas förstå förstår förstod lära lär lärde
-sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll
+sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll hållas hålls
 mamma pappa mamman pappan föräldrar föräldern barn barnet barnen son sonen dotter dottern pojke pojken flicka
 flickan kille killen tjej tjejen elev eleven ungdom familj familjen hem hemma skola skolan jobb jobbet
 år åring åringen gammal gamla ung unga liten stort stora nog ganska jättebra jätte super riktigt väldigt lite
@@ -190,7 +190,7 @@ def unknown_words(text: str) -> List[str]:
 
     vocab, stems = vocabulary(), _stem_set()
     out = []
-    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(_PLACEHOLDER.sub(" ", text or "")))
     for word in folded.split():
         if len(word) < 4 or word in _GENERAL_FOLDED or word.isdigit() or word in vocab or stem(word) in stems or stem(word) in vocab:
             continue
@@ -235,11 +235,16 @@ def _words_and_stems(texts: Iterable[str]) -> frozenset:
     return frozenset(words)
 
 
+# Three-letter words that still say what a question is about ("Vilket rum ska vi boka?").
+_SHORT_CONTENT = frozenset({"rum", "mat", "app", "sms", "bil", "tag"})
+_PLACEHOLDER = re.compile(r"\[[^\]]*borttag[^\]]*\]")  # bot.privacy's "[namn borttaget]" says nothing
+
+
 def salient_words(text: str) -> List[str]:
     """The words of a question that carry what it is about (not general, not SIP itself)."""
-    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(_PLACEHOLDER.sub(" ", text or "")))
     names = _names()
-    return [w for w in folded.split() if len(w) >= 4 and not w.isdigit()
+    return [w for w in folded.split() if (len(w) >= 4 or w in _SHORT_CONTENT) and not w.isdigit()
             and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC and w not in names and stem(w) not in names]
 
 

@@ -99,6 +99,7 @@ CLARIFY_SCORE = 0.25
 CERTAIN = 0.85
 SURE = 0.95       # an intent this sure is answered even when its answer shares few of the question's words
 RELEVANT = 0.6    # the share of a question's salient words its answer must speak of (bot.retrieval.speaks_of)
+RELEVANT_CERTAIN = 0.34  # ... when the intent is certain ("Kan skolan själv initiera en SIP eller bara bli inbjuden?")
 OFF_TOPIC_CONFIDENCE = 0.6
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
@@ -308,7 +309,7 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
     share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
-            and r.confidence < SURE and share < RELEVANT):
+            and r.confidence < SURE and share < (RELEVANT_CERTAIN if r.confidence >= CERTAIN else RELEVANT)):
         # The answer would speak of something else than what was asked: another likely
         # question that does speak of it, else an honest "I find nothing on just that".
         likely = [c for c in r.candidates if c != r.question]
