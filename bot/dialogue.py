@@ -254,6 +254,11 @@ def _topics_for(q: Any, known: Mapping[str, Any], audience: Optional[str] = None
         extra.append("consent.child")
     if known.get("reason") == "samtycke_aterkallat":
         extra.append("consent.withdrawal")
+    kb = knowledge()
+    no_contact = any(isinstance(o, dict) and o.get("ongoing") is False for o in known.get("organisations", []))
+    if no_contact and all(kb.topics[t].group == "kallelse" for t in topics):
+        # "Logopeden har aldrig träffat pojken, kan hen bjudas in?": what contact the routine asks for
+        extra.append("invitation.ongoing_contact")
     return list(topics) + [t for t in extra if t not in topics]
 
 
@@ -354,6 +359,8 @@ def start_check(check: Optional[str], text: str, entities: Iterable[Mapping], sl
 
 def _guess_check(text: str, known: Mapping[str, Any]) -> Optional[str]:
     t = factlib.fold(text or "")
+    if known.get("reason"):  # "drog tillbaka sitt samtycke" is a reason to close
+        return "closing"
     if "samtyck" in t or "guardians" in known or "age" in known:
         return "consent"
     if "avslut" in t or "reason" in known:

@@ -239,6 +239,7 @@ _CHILD = (r"(?:barnet|eleven|pojken|flickan|killen|tjejen|grabben|ungdomen|sonen
 _FILL = r"(?:\s+(?:har|hade|ar|var|som|redan|ocksa|aven|bara|nu|ju|absolut|helt|fortfarande|garna|tydligt|sjalv))*"
 _NEG = (r"(?:vill\s+(?:absolut\s+|fortfarande\s+|helst\s+)?inte(?=\s*(?:[.,!?;]|$|och\b|men\b|ha\b|skriva\b|samtycka\b|ge\b|"
         r"delta\b|vara\s+med\b|medverka\b|det\b|sjalv\b|langre\b|alls\b|nagon\s+sip|en\s+sip|sip\b))|"
+        r"inte\s+vill(?:\s+ha)?(?=\s*(?:[.,!?;]|$|sip\b|en\s+sip|nagon\s+sip))|"  # "pappa inte vill SIP"
         r"vagrar|vagrade|sager\s+nej|sa\s+nej|sade\s+nej|"
         r"har\s+sagt\s+nej|sagt\s+nej|nekar|nekade|samtycker\s+inte|har\s+inte\s+samtyckt|inte\s+samtyckt|motsatter\s+sig|"
         r"motsatte\s+sig|ar\s+emot|ar\s+negativ\w*|skriver\s+inte|har\s+inte\s+skrivit|inte\s+skrivit|skrev\s+inte|"
@@ -1181,6 +1182,7 @@ _REPRESENTATIVE_YES = re.compile(
     r"(?<!\w)(?:(?:har|fick|fatt|har\s+fatt)\s+(?:(?:en|ett|nu|redan|sedan\s+lange|numera)\s+)*(?:god\s+man|forvaltare|"
     r"forvaltarskap|stallforetradare|legal\s+foretradare|framtidsfullmakt)|"
     r"(?:star|ar|star\s+sedan\s+\w+)\s+under\s+forvaltarskap|(?:ar\s+)?(?:hans|hennes|hens|personens|\w+s)\s+(?:god\s+man|forvaltare)|"
+    r"(?<!vi\s)(?<!jag\s)(?<!ni\s)(?:har|med)\s+(?:(?!inte|ej|ingen|nagon)\w+\s+){1,3}och\s+(?:en\s+)?(?:god\s+man|forvaltare|stallforetradare)|"
     r"gode\s+man(?:nen)?|forvaltaren|(?:god\s+man|forvaltare|forvaltarskap)\s+(?:ar|har|blev)\s+(?:\w+\s+)?(?:utsedd|forordnad|"
     r"beslutat|beviljat|klart)|framtidsfullmakten\s+(?:har\s+)?(?:tratt|gatt)\s+i\s+kraft)(?!\w)")
 
