@@ -276,12 +276,14 @@ def _check_of_facts(known: Mapping[str, Any], q: Any = None) -> Optional[str]:
 
 
 _MOVE = re.compile(r"(?i)(?<![\wåäö])flytta\w*(?![\wåäö])")
+# A move *here* ("flyttade hit från Jönköping", "har flyttat från Haninge") is no reason to close.
+_ARRIVAL = re.compile(r"(?i)(?<![\wåäö])(?:in)?flytta\w*\s+(?:hit|hem\s+hit|(?:\w+\s+){0,2}?från)(?![\wåäö])")
 
 
 def _moving(text: str, region: Optional[str], known: Mapping[str, Any], places: Directory) -> Dict[str, Any]:
     """A move to a named place is a reason of the closing check: out of the user's region, or
     within it ("Familjen flyttar till Umeå" in Skåne is a move out of the region)."""
-    if known.get("reason") or region not in REGION_IDS or not _MOVE.search(text or ""):
+    if known.get("reason") or region not in REGION_IDS or not _MOVE.search(text or "") or _ARRIVAL.search(text or ""):
         return {}
     moved_to = understand.places_in(text, places, region_known=True)[2]
     if not moved_to:
@@ -724,8 +726,12 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: 
     else:
         text = NOT_FOUND_NATIONAL
     buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
-    topic = retrieval.nearest_topic(understand.about(asked), region) if asked else None
-    if topic is None and candidates and asked:  # no shared word: the likeliest question's first topic
+    about = understand.about(asked) if asked else ""
+    likely_topics = [t for i in candidates[:3] for t in questions()[i].topics]
+    # The nearest rule: among the likeliest questions' topics, else any topic, by the question's
+    # rarest words; with no shared word, the likeliest question's first topic.
+    topic = (retrieval.nearest_topic(about, region, likely_topics) or retrieval.nearest_topic(about, region)) if about else None
+    if topic is None and candidates and asked:
         topic = questions()[candidates[0]].topics[0]
     if topic is not None:
         near = kb.answer(region, topic)

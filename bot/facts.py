@@ -1012,7 +1012,8 @@ _GAP = (r"(?<!\w)(?:(?:(?:har|hade|blev|ar|var)\s+)?(?:inte|ej|aldrig)\s+(?:(?:\
         r"(?:foljts\s+upp|folj(?:t|de|des)\s+(?:\w+\s+)?upp|"
         r"uppdaterats|uppdaterad\w*|uppdaterat|reviderats|reviderad\w*|reviderat|haft\s+(?:nagon\s+|en\s+|nagot\s+)?"
         r"(?:uppfoljning\w*|revidering\w*|uppfoljningsmote\w*)|setts\s+over|gatts\s+igenom)|"
-        r"(?:ingen|inga|utan)\s+(?:ny\s+|nya\s+)?(?:uppfoljning\w*|revidering\w*|uppdatering\w*|uppfoljningsmote\w*))")
+        r"(?:ingen|inga|utan)\s+(?:ny\s+|nya\s+)?(?:uppfoljning\w*|revidering\w*|uppdatering\w*|uppfoljningsmote\w*)|"
+        r"(?:ingen|inga)\s+(?:har|hade)\s+(?:folj(?:t|de)\s+(?:\w+\s+)?upp|uppdaterat|reviderat|sett\s+over))")  # "som ingen har följt upp"
 _GAP_SINCE_BEFORE = re.compile(_GAP + r"(?:\s+(?:\w+|sip:en)){0,3}?\s+(?:sedan|sen)?\s*$")
 _GAP_FOR = re.compile(
     _GAP + r"(?:\s+(?:\w+|sip:en)){0,3}?\s+(?:pa|i|under|sedan|sen)\s+(?:(?:over|mer\s+an|drygt|minst|lite\s+mer\s+an|langre\s+an)\s+)?"

@@ -138,6 +138,7 @@ maj juni juli augusti september oktober november december måndag tisdag onsdag 
 ja nej kanske absolut självklart visst okej ok hallå hejsan tjena mvh vänliga hälsningar
 ångra ångrar ångrade ångrat orolig oroliga rädd rädda nervös glad ledsen arg svårt lätt jobbigt konstigt viktigt
 gärna hellre måste vågar orkar hinner brukar verkar känns ser låter heter hette händer hänt
+fast trots fortfarande
 """.split())
 
 
@@ -300,9 +301,9 @@ def _rule_vocabularies(region: Optional[str]) -> Dict[str, frozenset]:
     return out
 
 
-def nearest_topic(text: str, region: Optional[str] = None) -> Optional[str]:
-    """The topic whose rules share the question's rarest salient words, or None: the rule
-    "nearby" that an honest "the routine does not take this up" can still offer. A word the
+def nearest_topic(text: str, region: Optional[str] = None, among: Optional[Iterable[str]] = None) -> Optional[str]:
+    """The topic (of ``among``, if given) whose rules share the question's rarest salient words,
+    or None: the rule "nearby" that an honest "the routine does not take this up" can still offer. A word the
     rule shown to the user (the region's own, else the national one) speaks of counts fully,
     a word only other regions' rules on the topic speak of counts half."""
     import math
@@ -322,7 +323,11 @@ def nearest_topic(text: str, region: Optional[str] = None) -> Optional[str]:
         return math.log((n + 1) / (df + 1)) if df else 0.0
 
     weights = {w: weight(w) for w in words}
+    allowed = set(among) if among is not None else set(vocabularies)
     scores = {t: sum(weights[w] * (1.0 if has(shown[t], w) else 0.5) for w in words if has(v, w))
-              for t, v in vocabularies.items()}
+              for t, v in vocabularies.items() if t in allowed}
+    if not scores:
+        return None
     best = max(scores, key=scores.get)
-    return best if scores[best] >= 1.0 else None
+    # Any shared word will do among likely topics; otherwise the words must be rare enough.
+    return best if scores[best] >= (0.3 if among is not None else 1.0) else None

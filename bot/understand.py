@@ -101,6 +101,10 @@ SURE = 0.95       # an intent this sure is answered even when its answer shares 
 RELEVANT = 0.6    # the share of a question's salient words its answer must speak of (bot.retrieval.speaks_of)
 RELEVANT_CERTAIN = 0.34  # ... when the intent is certain ("Kan skolan själv initiera en SIP eller bara bli inbjuden?")
 OFF_TOPIC_CONFIDENCE = 0.6
+# "Vem ska kalla till SIP?", "vem som kallar": who convenes (the initiative), not whom to invite
+# ("vem ska jag kalla?", "vem kallar man?", "vem ska kallas?").
+_WHO_CONVENES = re.compile(r"(?i)(?<![\wåäö])vem\s+(?:som\s+)?(?:(?:ska|skall|bör|måste|borde)\s+)?kallar?(?![\wåäö])"
+                           r"(?!\s+(?:jag|vi|man|ni|du)(?![\wåäö]))")
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
 
@@ -124,6 +128,7 @@ class Reading:
     short_answer: Optional[str] = None                  # yes | no | skip | a number "1".."9"
     off_topic: bool = False                             # clearly about something else than SIP
     uncovered: bool = False                             # the likely answer does not speak of what was asked
+    introduction: bool = False                          # only says who and where the writer is ("kurator på en skola i Lund")
 
 
 _ENGLISH_WORDS = re.compile(r"(?i)(?<![\wåäö])(what|who|how|when|where|can|is|are|the|my|i|we|you|live|work|"
@@ -263,6 +268,9 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.place, r.competing, r.case_places = places_in(text, places, region_known)
     r.role = audiences.infer(text or "")
     r.facts = factlib.from_text(text or "", today)
+    r.introduction = bool(sentences(text)) and all(_introduces(s, places) for s in sentences(text))
+    if r.introduction:
+        r.facts.pop("organisations", None)  # the writer's own workplace, not a case's services
     asked = _remainder(text)
     r.asks = bool(asked)
     remainder = (_content(text, places) or asked) if asked else ""  # what the question is about
@@ -307,6 +315,8 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.about_sip = True
     if r.unknown and r.question_source not in ("intent", "newcomer"):
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
+    if r.question in ("ask_invite", "ask_invite_function") and _WHO_CONVENES.search(text or ""):
+        r.question, r.question_source = "ask_initiative", "who_convenes"  # "Vem ska kalla till SIP?": who calls, not whom
     share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
             and r.confidence < SURE and share < (RELEVANT_CERTAIN if r.confidence >= CERTAIN else RELEVANT)):
