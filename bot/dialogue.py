@@ -464,6 +464,8 @@ def stop_case(slots: Optional[Mapping[str, Any]] = None, text: str = "") -> Turn
         answer = understand.short_answer(text)
         if answer and slots.get("offered"):  # "hoppa över" / "nej" to the bot's own buttons
             return _merge(turn, follow_offer(answer, slots["offered"], slots))
+        if answer == "skip" and slots.get("guide_step"):  # "hoppa över" in the guide: the next step
+            return _merge(turn, guide_turn("next", slots))
         return turn.say("Det finns ingen pågående bedömning att avbryta. Ställ gärna en fråga.", MAIN_BUTTONS)
     return turn.say("Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
 

@@ -264,14 +264,26 @@ def _names() -> frozenset:
 
 def speaks_of(text: str, intent: str) -> float:
     """The share of the question's salient words that the intent's answer or examples use
-    (1.0 when it has none): "Får SIP-mötet spelas in på mobilen?" against ask_other_actors
-    is low, "kan vi bjuda in Försäkringskassan?" high."""
+    (1.0 when it has none), each word weighted by how rare it is among the topics, so the word
+    that says what is asked counts most: "Får SIP-mötet spelas in på mobilen?" against
+    ask_other_actors is low, "kan vi bjuda in Försäkringskassan?" high, "Hur rapporterar vi
+    när en SIP inte påbörjas?" against ask_deadline low ("rapporterar" is the deviations')."""
     words = salient_words(text)
     if not words or intent not in questions():
         return 1.0
     vocab = _intent_vocabulary(intent)
-    hits = sum(1 for w in words if w in vocab or stem(w) in vocab)
-    return hits / len(words)
+    weights = [_rarity(w) for w in words]
+    hits = sum(wt for w, wt in zip(words, weights) if w in vocab or stem(w) in vocab)
+    return hits / sum(weights)
+
+
+def _rarity(word: str) -> float:
+    """log((n+1)/(df+1)) + 1 over the topics' vocabularies: at least 1, higher for rare words."""
+    import math
+
+    vocabularies = _topic_vocabularies()
+    df = sum(1 for v in vocabularies.values() if word in v or stem(word) in v)
+    return math.log((len(vocabularies) + 1) / (df + 1)) + 1.0
 
 
 @lru_cache(maxsize=1)
@@ -323,11 +335,14 @@ def nearest_topic(text: str, region: Optional[str] = None, among: Optional[Itera
         return math.log((n + 1) / (df + 1)) if df else 0.0
 
     weights = {w: weight(w) for w in words}
-    allowed = set(among) if among is not None else set(vocabularies)
     scores = {t: sum(weights[w] * (1.0 if has(shown[t], w) else 0.5) for w in words if has(v, w))
-              for t, v in vocabularies.items() if t in allowed}
-    if not scores:
-        return None
+              for t, v in vocabularies.items()}
     best = max(scores, key=scores.get)
-    # Any shared word will do among likely topics; otherwise the words must be rare enough.
-    return best if scores[best] >= (0.3 if among is not None else 1.0) else None
+    likely = [t for t in (among or ()) if t in scores]
+    if likely:
+        # A likely question's topic goes first when it shares the question's words nearly as
+        # well as the best topic does.
+        near = max(likely, key=scores.get)
+        if scores[near] >= max(0.3, 0.5 * scores[best]):
+            return near
+    return best if scores[best] >= 1.0 else None

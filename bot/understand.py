@@ -105,6 +105,8 @@ OFF_TOPIC_CONFIDENCE = 0.6
 # ("vem ska jag kalla?", "vem kallar man?", "vem ska kallas?").
 _WHO_CONVENES = re.compile(r"(?i)(?<![\wåäö])vem\s+(?:som\s+)?(?:(?:ska|skall|bör|måste|borde)\s+)?kallar?(?![\wåäö])"
                            r"(?!\s+(?:jag|vi|man|ni|du)(?![\wåäö]))")
+_STILL_VALID = re.compile(r"(?i)(?<![\wåäö])(gäller\s+(?:det|den|samtycket|vårt|hans|hennes)|fortfarande|giltig\w*|"
+                          r"gått\s+ut|går\s+(?:det\s+)?ut|löper\s+ut|förnya\w*|nytt\s+samtycke|räcker\s+(?:det|samtycket))(?![\wåäö])")
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
 
@@ -315,6 +317,10 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.about_sip = True
     if r.unknown and r.question_source not in ("intent", "newcomer"):
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
+    if ("consent_date" in r.facts and _STILL_VALID.search(text or "")
+            and (r.question is None or r.question.startswith("ask_consent"))):
+        # "Samtycket gavs 1 december 2025. Gäller det på mötet i december 2026?": its expiry
+        r.question, r.question_source = "ask_consent_duration", "dates"
     if r.question in ("ask_invite", "ask_invite_function") and _WHO_CONVENES.search(text or ""):
         r.question, r.question_source = "ask_initiative", "who_convenes"  # "Vem ska kalla till SIP?": who calls, not whom
     share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
