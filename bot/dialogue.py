@@ -466,6 +466,8 @@ def stop_case(slots: Optional[Mapping[str, Any]] = None, text: str = "") -> Turn
             return _merge(turn, follow_offer(answer, slots["offered"], slots))
         if answer == "skip" and slots.get("guide_step"):  # "hoppa över" in the guide: the next step
             return _merge(turn, guide_turn("next", slots))
+        if answer:  # "hoppa över" with nothing asked: what the user can ask
+            return turn.say(NOTHING_ASKED, MAIN_BUTTONS)
         return turn.say("Det finns ingen pågående bedömning att avbryta. Ställ gärna en fråga.", MAIN_BUTTONS)
     return turn.say("Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
 

@@ -241,10 +241,16 @@ _SHORT_CONTENT = frozenset({"rum", "mat", "app", "sms", "bil", "tag"})
 _PLACEHOLDER = re.compile(r"\[[^\]]*borttag[^\]]*\]")  # bot.privacy's "[namn borttaget]" says nothing
 
 
+# Words the routines say otherwise: "lokal" (premises) is their "rum", and would otherwise meet
+# "lokala rutiner" (local routines).
+_SYNONYMS = {"lokal": "rum", "lokalen": "rum", "lokaler": "rum", "konferensrum": "rum", "motesrum": "rum", "motesrummet": "rum"}
+
+
 def salient_words(text: str) -> List[str]:
     """The words of a question that carry what it is about (not general, not SIP itself)."""
     folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(_PLACEHOLDER.sub(" ", text or "")))
     names = _names()
+    folded = " ".join(_SYNONYMS.get(w, w) for w in folded.split())
     return [w for w in folded.split() if (len(w) >= 4 or w in _SHORT_CONTENT) and not w.isdigit()
             and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC and w not in names and stem(w) not in names]
 
