@@ -129,7 +129,7 @@ bo bor bodde bott flytta flyttar flyttade flyttat jobba jobbar jobbade arbeta ar
 slutar slutade träffa träffar träffade träffat prata pratar pratade pratat skriva skriver skrev skrivit läsa läser
 läste läst känna känner kände känt må mår mådde hända händer hände hänt vänta väntar väntade ringa ringer ringde
 skicka skickar skickade boka bokar bokade bokat tro tror trodde hoppas förstå förstår förstod lära lär lärde
-sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll hållas hålls
+sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll hållas hålls innebär innebära innebörd
 mamma pappa mamman pappan föräldrar föräldern barn barnet barnen son sonen dotter dottern pojke pojken flicka
 flickan kille killen tjej tjejen elev eleven ungdom familj familjen hem hemma skola skolan jobb jobbet
 år åring åringen gammal gamla ung unga liten stort stora nog ganska jättebra jätte super riktigt väldigt lite
@@ -268,13 +268,13 @@ def _names() -> frozenset:
     return frozenset(words)
 
 
-def speaks_of(text: str, intent: str) -> float:
+def speaks_of(text: str, intent: str, ignore: Iterable[str] = ()) -> float:
     """The share of the question's salient words that the intent's answer or examples use
     (1.0 when it has none), each word weighted by how rare it is among the topics, so the word
     that says what is asked counts most: "Får SIP-mötet spelas in på mobilen?" against
     ask_other_actors is low, "kan vi bjuda in Försäkringskassan?" high, "Hur rapporterar vi
     när en SIP inte påbörjas?" against ask_deadline low ("rapporterar" is the deviations')."""
-    words = salient_words(text)
+    words = [w for w in salient_words(text) if w not in set(ignore)]
     if not words or intent not in questions():
         return 1.0
     vocab = _intent_vocabulary(intent)
@@ -284,12 +284,13 @@ def speaks_of(text: str, intent: str) -> float:
 
 
 def _rarity(word: str) -> float:
-    """log((n+1)/(df+1)) + 1 over the topics' vocabularies: at least 1, higher for rare words."""
+    """log((n+1)/(df+1)) + 1 over the topics' vocabularies: higher for rare words; 1 for a word
+    no topic speaks of (those are bot.understand's unknown words, weighed there)."""
     import math
 
     vocabularies = _topic_vocabularies()
     df = sum(1 for v in vocabularies.values() if word in v or stem(word) in v)
-    return math.log((len(vocabularies) + 1) / (df + 1)) + 1.0
+    return math.log((len(vocabularies) + 1) / (df + 1)) + 1.0 if df else 1.0
 
 
 @lru_cache(maxsize=1)

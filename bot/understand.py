@@ -323,7 +323,9 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.question, r.question_source = "ask_consent_duration", "dates"
     if r.question in ("ask_invite", "ask_invite_function") and _WHO_CONVENES.search(text or ""):
         r.question, r.question_source = "ask_initiative", "who_convenes"  # "Vem ska kalla till SIP?": who calls, not whom
-    share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
+    # A certain intent is not undone by words the knowledge base never uses ("förkortningen").
+    share = (retrieval.speaks_of(remainder or text, r.question, r.unknown if r.confidence >= CERTAIN else ())
+             if r.question else 1.0)
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
             and r.confidence < SURE and share < (RELEVANT_CERTAIN if r.confidence >= CERTAIN else RELEVANT)):
         # The answer would speak of something else than what was asked: another likely
