@@ -1226,6 +1226,10 @@ _PROTECTED = re.compile(r"skyddade?\s+(?:person)?uppgifter|skyddad\s+identitet|s
 _LUS = re.compile(r"utskriv\w*\s+fran\s+(?:sluten|sjukhus)|slutenvard|(?<!\w)lus(?!\w)")
 
 
+# "habiliteringskontakt", "BUP-kontakt": a contact with that organisation
+_CONTACT_COMPOUND = re.compile(r"(?i)(?<![\wåäö])(habiliterings|bup|psykiatri|vårdcentrals|socialtjänst|logoped)-?kontakt(?:en)?(?![\wåäö])")
+
+
 def from_text(text: str, today: dt.date) -> Dict[str, object]:
     """Every case fact the text states (only those it states). Organisations are ids, or
     ``{"id", "ongoing"}`` for each when the text says whether any of them has contact."""
@@ -1238,7 +1242,7 @@ def from_text(text: str, today: dt.date) -> Dict[str, object]:
     consents = person_consents(text)
     if consents is not None:
         out["person_consents"] = consents
-    contacts = organisation_contacts(text)
+    contacts = organisation_contacts(_CONTACT_COMPOUND.sub(lambda m: f"kontakt med {m.group(1).rstrip('s')}", text))
     if contacts:
         known = any(c["ongoing"] is not None for c in contacts)
         out["organisations"] = contacts if known else [c["id"] for c in contacts]

@@ -235,3 +235,10 @@ def test_facts_in_free_words(text, expected):
 def test_skip_with_nothing_asked_gets_the_main_choices():
     turn = dialogue.stop_case({"case": None, "offered": None}, "hoppa över")
     assert dialogue.NOTHING_ASKED in texts(turn) and len(turn.messages[-1].buttons) >= 2
+
+
+def test_a_contact_compound_names_the_organisation_and_its_contact():
+    from bot import facts
+
+    found = facts.from_text("Barnet har habiliteringskontakt i Halland sedan förra året.", TODAY)
+    assert found["organisations"] == [{"id": "habilitering", "ongoing": True}]
