@@ -541,6 +541,7 @@ def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
 # ----------------------------------------------------------------------------- other turns
 _ENGLISH_UNCOVERED = re.compile(r"(?i)\b(record\w*|film\w*|dog|pets?|parking|pay|paid|costs?|fee|evening|"
                                 r"weekend|holiday|dress|clothes|lawyer)\b")
+_ENGLISH_LANGUAGE = re.compile(r"(?i)\b(in\s+english|my\s+swedish|interpreter|translat\w*)\b")
 _ENGLISH_TOPICS = [
     (re.compile(r"(?i)\b(sign|signature|permission)"), "ask_consent"),
     (re.compile(r"(?i)\bschool\b.*\b(call|invite|start|initiate|arrange)|\b(call|invite|start|initiate)\b.*\bschool"), "ask_school_role"),
@@ -565,6 +566,8 @@ def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None
     region = _region_from_message(turn, text, entities, slots, places or directory())
     if _ENGLISH_UNCOVERED.search(text or ""):
         return _not_found(turn, region, [])
+    if _ENGLISH_LANGUAGE.search(text or ""):  # a meeting in English: the routines speak only of an interpreter
+        return _not_found(turn, region, ["ask_information"], text)
     for pattern, intent in _ENGLISH_TOPICS:
         if pattern.search(text or ""):
             q = questions()[intent]

@@ -242,3 +242,10 @@ def test_a_contact_compound_names_the_organisation_and_its_contact():
 
     found = facts.from_text("Barnet har habiliteringskontakt i Halland sedan förra året.", TODAY)
     assert found["organisations"] == [{"id": "habilitering", "ongoing": True}]
+
+
+def test_english_gothenburg_and_a_meeting_in_english():
+    turn = dialogue.english("I work at a school in Gothenburg. Can the school call a SIP meeting?", {}, TODAY)
+    assert turn.slots["region"] == "annan" and "national.initiative.school" in rules(turn)
+    turn = dialogue.english("Can the SIP meeting be in English? My Swedish is not good.", {"region": "annan"}, TODAY)
+    assert "SIP-samordnare" in texts(turn) and "tolk" in texts(turn)
