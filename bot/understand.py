@@ -321,7 +321,9 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             and (r.question is None or r.question.startswith("ask_consent"))):
         # "Samtycket gavs 1 december 2025. Gäller det på mötet i december 2026?": its expiry
         r.question, r.question_source = "ask_consent_duration", "dates"
-    if r.question in ("ask_invite", "ask_invite_function") and _WHO_CONVENES.search(text or ""):
+    if _WHO_CONVENES.search(remainder or text or "") and (
+            r.question in ("ask_invite", "ask_invite_function") or r.question is None
+            or r.question_source in ("ranking", "retrieval")):
         r.question, r.question_source = "ask_initiative", "who_convenes"  # "Vem ska kalla till SIP?": who calls, not whom
     # A certain intent is not undone by words the knowledge base never uses ("förkortningen").
     share = (retrieval.speaks_of(remainder or text, r.question, r.unknown if r.confidence >= CERTAIN else ())

@@ -249,3 +249,9 @@ def test_english_gothenburg_and_a_meeting_in_english():
     assert turn.slots["region"] == "annan" and "national.initiative.school" in rules(turn)
     turn = dialogue.english("Can the SIP meeting be in English? My Swedish is not good.", {"region": "annan"}, TODAY)
     assert "SIP-samordnare" in texts(turn) and "tolk" in texts(turn)
+
+
+def test_who_calls_also_wins_over_a_weak_reading():
+    reading = understand.read("Jag är kurator i Uppsala och har en elev som flyttat hit från Haninge. Vad säger rutinen om vem som kallar?",
+                              "nlu_fallback", 0.55, [{"name": "ask_invite_function", "confidence": 0.39}], [], [], directory(), TODAY)
+    assert reading.question == "ask_initiative"
