@@ -187,8 +187,9 @@ class ActionAnswerQuestion(_TurnAction, Action):
         reading = _reading(tracker)
         if reading.question is None and (reading.unknown or reading.uncovered):  # asks about something no rule speaks of
             return dialogue.free_message(reading, _entities(tracker), _slots(tracker))
-        turn = dialogue.question(_intent(tracker), _text(tracker), _entities(tracker), _slots(tracker))
-        if _intent(tracker) == "ask_plan_contents":  # "Vad ska stå i planen?": the checklist to download
+        intent = reading.question or _intent(tracker)  # the asking sentence of several may say it better
+        turn = dialogue.question(intent, _text(tracker), _entities(tracker), _slots(tracker))
+        if intent == "ask_plan_contents":  # "Vad ska stå i planen?": the checklist to download
             tools_dialogue.offer_plan_checklist(turn)
         return turn
 

@@ -246,6 +246,11 @@ def _topics_for(q: Any, known: Mapping[str, Any], audience: Optional[str] = None
         extra.append("consent.child")
     if known.get("reason") == "samtycke_aterkallat":
         extra.append("consent.withdrawal")
+    kb = knowledge()
+    no_contact = any(isinstance(o, dict) and o.get("ongoing") is False for o in known.get("organisations", []))
+    if no_contact and all(kb.topics[t].group == "kallelse" for t in topics):
+        # "Logopeden har aldrig träffat pojken, kan hen bjudas in?": what contact the routine asks for
+        extra.append("invitation.ongoing_contact")
     return list(topics) + [t for t in extra if t not in topics]
 
 
@@ -263,12 +268,14 @@ def _check_of_facts(known: Mapping[str, Any], q: Any = None) -> Optional[str]:
 
 
 _MOVE = re.compile(r"(?i)(?<![\wåäö])flytta\w*(?![\wåäö])")
+# A move *here* ("flyttade hit från Jönköping", "har flyttat från Haninge") is no reason to close.
+_ARRIVAL = re.compile(r"(?i)(?<![\wåäö])(?:in)?flytta\w*\s+(?:hit|hem\s+hit|(?:\w+\s+){0,2}?från)(?![\wåäö])")
 
 
 def _moving(text: str, region: Optional[str], known: Mapping[str, Any], places: Directory) -> Dict[str, Any]:
     """A move to a named place is a reason of the closing check: out of the user's region, or
     within it ("Familjen flyttar till Umeå" in Skåne is a move out of the region)."""
-    if known.get("reason") or region not in REGION_IDS or not _MOVE.search(text or ""):
+    if known.get("reason") or region not in REGION_IDS or not _MOVE.search(text or "") or _ARRIVAL.search(text or ""):
         return {}
     moved_to = understand.places_in(text, places, region_known=True)[2]
     if not moved_to:
@@ -346,6 +353,8 @@ def start_check(check: Optional[str], text: str, entities: Iterable[Mapping], sl
 
 def _guess_check(text: str, known: Mapping[str, Any]) -> Optional[str]:
     t = factlib.strip_accents(text or "")
+    if known.get("reason"):  # "drog tillbaka sitt samtycke" is a reason to close
+        return "closing"
     if "samtyck" in t or "guardians" in known or "age" in known:
         return "consent"
     if "avslut" in t or "reason" in known:
@@ -447,6 +456,10 @@ def stop_case(slots: Optional[Mapping[str, Any]] = None, text: str = "") -> Turn
         answer = understand.short_answer(text)
         if answer and slots.get("offered"):  # "hoppa över" / "nej" to the bot's own buttons
             return _merge(turn, follow_offer(answer, slots["offered"], slots))
+        if answer == "skip" and slots.get("guide_step"):  # "hoppa över" in the guide: the next step
+            return _merge(turn, guide_turn("next", slots))
+        if answer:  # "hoppa över" with nothing asked: what the user can ask
+            return turn.say(NOTHING_ASKED, MAIN_BUTTONS)
         return turn.say("Det finns ingen pågående bedömning att avbryta. Ställ gärna en fråga.", MAIN_BUTTONS)
     return turn.say("Okej, jag avbryter bedömningen. Du kan ställa en ny fråga eller börja om när du vill.", MAIN_BUTTONS)
 
@@ -520,6 +533,7 @@ def compare_subject(subject: str, slots: Mapping[str, Any]) -> Turn:
 # ----------------------------------------------------------------------------- other turns
 _ENGLISH_UNCOVERED = re.compile(r"(?i)\b(record\w*|film\w*|dog|pets?|parking|pay|paid|costs?|fee|evening|"
                                 r"weekend|holiday|dress|clothes|lawyer)\b")
+_ENGLISH_LANGUAGE = re.compile(r"(?i)\b(in\s+english|my\s+swedish|interpreter|translat\w*)\b")
 _ENGLISH_TOPICS = [
     (re.compile(r"(?i)\b(sign|signature|permission)"), "ask_consent"),
     (re.compile(r"(?i)\bschool\b.*\b(call|invite|start|initiate|arrange)|\b(call|invite|start|initiate)\b.*\bschool"), "ask_school_role"),
@@ -544,6 +558,8 @@ def english(text: str, slots: Mapping[str, Any], today: Optional[dt.date] = None
     region = _region_from_message(turn, text, entities, slots, places or directory())
     if _ENGLISH_UNCOVERED.search(text or ""):
         return _not_found(turn, region, [])
+    if _ENGLISH_LANGUAGE.search(text or ""):  # a meeting in English: the routines speak only of an interpreter
+        return _not_found(turn, region, ["ask_information"], text)
     for pattern, intent in _ENGLISH_TOPICS:
         if pattern.search(text or ""):
             q = questions()[intent]
@@ -698,7 +714,13 @@ def _not_found(turn: Turn, region: Optional[str], candidates: List[str], asked: 
     else:
         text = NOT_FOUND_NATIONAL
     buttons = [(_topic_question(i), f"/{i}") for i in candidates[:3]]
-    topic = retrieval.nearest_topic(asked) if asked else None
+    about = understand.about(asked) if asked else ""
+    likely_topics = [t for i in candidates[:3] for t in questions()[i].topics]
+    # The nearest rule: among the likeliest questions' topics, else any topic, by the question's
+    # rarest words; with no shared word, the likeliest question's first topic.
+    topic = (retrieval.nearest_topic(about, region, likely_topics) or retrieval.nearest_topic(about, region)) if about else None
+    if topic is None and candidates and asked:
+        topic = questions()[candidates[0]].topics[0]
     if topic is not None:
         near = kb.answer(region, topic)
         text += f"\n\n{NEAREST}\n{rule_body(near, audience=audience)}\n" + "\n".join(source_lines(kb, [near]))

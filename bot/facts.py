@@ -240,6 +240,7 @@ _CHILD = (r"(?:barnet|eleven|pojken|flickan|killen|tjejen|grabben|ungdomen|sonen
 _FILL = r"(?:\s+(?:har|hade|ar|var|som|redan|ocksa|aven|bara|nu|ju|absolut|helt|fortfarande|garna|tydligt|sjalv))*"
 _NEG = (r"(?:vill\s+(?:absolut\s+|fortfarande\s+|helst\s+)?inte(?=\s*(?:[.,!?;]|$|och\b|men\b|ha\b|skriva\b|samtycka\b|ge\b|"
         r"delta\b|vara\s+med\b|medverka\b|det\b|sjalv\b|langre\b|alls\b|nagon\s+sip|en\s+sip|sip\b))|"
+        r"inte\s+vill(?:\s+ha)?(?=\s*(?:[.,!?;]|$|sip\b|en\s+sip|nagon\s+sip))|"  # "pappa inte vill SIP"
         r"vagrar|vagrade|sager\s+nej|sa\s+nej|sade\s+nej|"
         r"har\s+sagt\s+nej|sagt\s+nej|nekar|nekade|samtycker\s+inte|har\s+inte\s+samtyckt|inte\s+samtyckt|motsatter\s+sig|"
         r"motsatte\s+sig|ar\s+emot|ar\s+negativ\w*|skriver\s+inte|har\s+inte\s+skrivit|inte\s+skrivit|skrev\s+inte|"
@@ -1003,7 +1004,8 @@ _GAP = (r"(?<!\w)(?:(?:(?:har|hade|blev|ar|var)\s+)?(?:inte|ej|aldrig)\s+(?:(?:\
         r"(?:foljts\s+upp|folj(?:t|de|des)\s+(?:\w+\s+)?upp|"
         r"uppdaterats|uppdaterad\w*|uppdaterat|reviderats|reviderad\w*|reviderat|haft\s+(?:nagon\s+|en\s+|nagot\s+)?"
         r"(?:uppfoljning\w*|revidering\w*|uppfoljningsmote\w*)|setts\s+over|gatts\s+igenom)|"
-        r"(?:ingen|inga|utan)\s+(?:ny\s+|nya\s+)?(?:uppfoljning\w*|revidering\w*|uppdatering\w*|uppfoljningsmote\w*))")
+        r"(?:ingen|inga|utan)\s+(?:ny\s+|nya\s+)?(?:uppfoljning\w*|revidering\w*|uppdatering\w*|uppfoljningsmote\w*)|"
+        r"(?:ingen|inga)\s+(?:har|hade)\s+(?:folj(?:t|de)\s+(?:\w+\s+)?upp|uppdaterat|reviderat|sett\s+over))")  # "som ingen har följt upp"
 _GAP_SINCE_BEFORE = re.compile(_GAP + r"(?:\s+(?:\w+|sip:en)){0,3}?\s+(?:sedan|sen)?\s*$")
 _GAP_FOR = re.compile(
     _GAP + r"(?:\s+(?:\w+|sip:en)){0,3}?\s+(?:pa|i|under|sedan|sen)\s+(?:(?:over|mer\s+an|drygt|minst|lite\s+mer\s+an|langre\s+an)\s+)?"
@@ -1173,6 +1175,7 @@ _REPRESENTATIVE_YES = re.compile(
     r"(?<!\w)(?:(?:har|fick|fatt|har\s+fatt)\s+(?:(?:en|ett|nu|redan|sedan\s+lange|numera)\s+)*(?:god\s+man|forvaltare|"
     r"forvaltarskap|stallforetradare|legal\s+foretradare|framtidsfullmakt)|"
     r"(?:star|ar|star\s+sedan\s+\w+)\s+under\s+forvaltarskap|(?:ar\s+)?(?:hans|hennes|hens|personens|\w+s)\s+(?:god\s+man|forvaltare)|"
+    r"(?<!vi\s)(?<!jag\s)(?<!ni\s)(?:har|med)\s+(?:(?!inte|ej|ingen|nagon)\w+\s+){1,3}och\s+(?:en\s+)?(?:god\s+man|forvaltare|stallforetradare)|"
     r"gode\s+man(?:nen)?|forvaltaren|(?:god\s+man|forvaltare|forvaltarskap)\s+(?:ar|har|blev)\s+(?:\w+\s+)?(?:utsedd|forordnad|"
     r"beslutat|beviljat|klart)|framtidsfullmakten\s+(?:har\s+)?(?:tratt|gatt)\s+i\s+kraft)(?!\w)")
 
@@ -1215,6 +1218,10 @@ _PROTECTED = re.compile(r"skyddade?\s+(?:person)?uppgifter|skyddad\s+identitet|s
 _LUS = re.compile(r"utskriv\w*\s+fran\s+(?:sluten|sjukhus)|slutenvard|(?<!\w)lus(?!\w)")
 
 
+# "habiliteringskontakt", "BUP-kontakt": a contact with that organisation
+_CONTACT_COMPOUND = re.compile(r"(?i)(?<![\wåäö])(habiliterings|bup|psykiatri|vårdcentrals|socialtjänst|logoped)-?kontakt(?:en)?(?![\wåäö])")
+
+
 def from_text(text: str, today: dt.date) -> Dict[str, object]:
     """Every case fact the text states (only those it states). Organisations are ids, or
     ``{"id", "ongoing"}`` for each when the text says whether any of them has contact."""
@@ -1227,7 +1234,7 @@ def from_text(text: str, today: dt.date) -> Dict[str, object]:
     consents = person_consents(text)
     if consents is not None:
         out["person_consents"] = consents
-    contacts = organisation_contacts(text)
+    contacts = organisation_contacts(_CONTACT_COMPOUND.sub(lambda m: f"kontakt med {m.group(1).rstrip('s')}", text))
     if contacts:
         known = any(c["ongoing"] is not None for c in contacts)
         out["organisations"] = contacts if known else [c["id"] for c in contacts]

@@ -124,6 +124,9 @@ def fold_for_lookup(text: str) -> str:
 _SUFFIXES = ("kommun", "kommuns", "lan", "lans", "region", "regionen")
 _OTHER_PHRASES = ("annan kommun", "annan region", "ingen av dessa", "nagon annan", "annat lan")
 _MAX_NGRAM = 4
+# English names of Swedish places that differ from the Swedish ones (knowledge/municipalities.yml
+# has the Swedish names only).
+_EXONYMS = {"Gothenburg": "Göteborg"}
 _FUZZY_CUTOFF = 90
 _FUZZY_MIN_LEN = 6
 
@@ -155,6 +158,9 @@ class Directory:
             county_place = Place(region=county.routine or OTHER, county=county.name)
             for alias in [county.name, county.region_name, *county.aliases]:
                 self._add(alias, _Entry(county_place))
+        for exonym, name in _EXONYMS.items():  # "I work in Gothenburg"
+            for entry in list(self._folded.get(fold_for_lookup(name), [])):
+                self._add(exonym, entry)
         self._region_places: Dict[str, Place] = {}
         for region in self.regions.values():
             place = self._place_of_routine(region.id)

@@ -129,7 +129,7 @@ bo bor bodde bott flytta flyttar flyttade flyttat jobba jobbar jobbade arbeta ar
 slutar slutade träffa träffar träffade träffat prata pratar pratade pratat skriva skriver skrev skrivit läsa läser
 läste läst känna känner kände känt må mår mådde hända händer hände hänt vänta väntar väntade ringa ringer ringde
 skicka skickar skickade boka bokar bokade bokat tro tror trodde hoppas förstå förstår förstod lära lär lärde
-sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll
+sitta sitter satt stå står stod ligga ligger låg leva lever lämna lämnar lämnade få fått hålla håller höll hållas hålls innebär innebära innebörd
 mamma pappa mamman pappan föräldrar föräldern barn barnet barnen son sonen dotter dottern pojke pojken flicka
 flickan kille killen tjej tjejen elev eleven ungdom familj familjen hem hemma skola skolan jobb jobbet
 år åring åringen gammal gamla ung unga liten stort stora nog ganska jättebra jätte super riktigt väldigt lite
@@ -138,6 +138,7 @@ maj juni juli augusti september oktober november december måndag tisdag onsdag 
 ja nej kanske absolut självklart visst okej ok hallå hejsan tjena mvh vänliga hälsningar
 ångra ångrar ångrade ångrat orolig oroliga rädd rädda nervös glad ledsen arg svårt lätt jobbigt konstigt viktigt
 gärna hellre måste vågar orkar hinner brukar verkar känns ser låter heter hette händer hänt
+fast trots fortfarande
 """.split())
 
 
@@ -190,7 +191,7 @@ def unknown_words(text: str) -> List[str]:
 
     vocab, stems = vocabulary(), _stem_set()
     out = []
-    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(_PLACEHOLDER.sub(" ", text or "")))
     for word in folded.split():
         if len(word) < 4 or word in _GENERAL_FOLDED or word.isdigit() or word in vocab or stem(word) in stems or stem(word) in vocab:
             continue
@@ -235,11 +236,22 @@ def _words_and_stems(texts: Iterable[str]) -> frozenset:
     return frozenset(words)
 
 
+# Three-letter words that still say what a question is about ("Vilket rum ska vi boka?").
+_SHORT_CONTENT = frozenset({"rum", "mat", "app", "sms", "bil", "tag"})
+_PLACEHOLDER = re.compile(r"\[[^\]]*borttag[^\]]*\]")  # bot.privacy's "[namn borttaget]" says nothing
+
+
+# Words the routines say otherwise: "lokal" (premises) is their "rum", and would otherwise meet
+# "lokala rutiner" (local routines).
+_SYNONYMS = {"lokal": "rum", "lokalen": "rum", "lokaler": "rum", "konferensrum": "rum", "motesrum": "rum", "motesrummet": "rum"}
+
+
 def salient_words(text: str) -> List[str]:
     """The words of a question that carry what it is about (not general, not SIP itself)."""
-    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(text))
+    folded = _PARTICLE_VERBS.sub(lambda m: _PARTICLE_NOUNS[m.group(1)], fold(_PLACEHOLDER.sub(" ", text or "")))
     names = _names()
-    return [w for w in folded.split() if len(w) >= 4 and not w.isdigit()
+    folded = " ".join(_SYNONYMS.get(w, w) for w in folded.split())
+    return [w for w in folded.split() if (len(w) >= 4 or w in _SHORT_CONTENT) and not w.isdigit()
             and w not in _GENERAL_FOLDED and w not in _DOMAIN_GENERIC and w not in names and stem(w) not in names]
 
 
@@ -256,16 +268,29 @@ def _names() -> frozenset:
     return frozenset(words)
 
 
-def speaks_of(text: str, intent: str) -> float:
+def speaks_of(text: str, intent: str, ignore: Iterable[str] = ()) -> float:
     """The share of the question's salient words that the intent's answer or examples use
-    (1.0 when it has none): "Får SIP-mötet spelas in på mobilen?" against ask_other_actors
-    is low, "kan vi bjuda in Försäkringskassan?" high."""
-    words = salient_words(text)
+    (1.0 when it has none), each word weighted by how rare it is among the topics, so the word
+    that says what is asked counts most: "Får SIP-mötet spelas in på mobilen?" against
+    ask_other_actors is low, "kan vi bjuda in Försäkringskassan?" high, "Hur rapporterar vi
+    när en SIP inte påbörjas?" against ask_deadline low ("rapporterar" is the deviations')."""
+    words = [w for w in salient_words(text) if w not in set(ignore)]
     if not words or intent not in questions():
         return 1.0
     vocab = _intent_vocabulary(intent)
-    hits = sum(1 for w in words if w in vocab or stem(w) in vocab)
-    return hits / len(words)
+    weights = [_rarity(w) for w in words]
+    hits = sum(wt for w, wt in zip(words, weights) if w in vocab or stem(w) in vocab)
+    return hits / sum(weights)
+
+
+def _rarity(word: str) -> float:
+    """log((n+1)/(df+1)) + 1 over the topics' vocabularies: higher for rare words; 1 for a word
+    no topic speaks of (those are bot.understand's unknown words, weighed there)."""
+    import math
+
+    vocabularies = _topic_vocabularies()
+    df = sum(1 for v in vocabularies.values() if word in v or stem(word) in v)
+    return math.log((len(vocabularies) + 1) / (df + 1)) + 1.0 if df else 1.0
 
 
 @lru_cache(maxsize=1)
@@ -283,22 +308,48 @@ def _topic_vocabularies() -> Dict[str, frozenset]:
     return out
 
 
-def nearest_topic(text: str) -> Optional[str]:
-    """The topic whose rules share the question's rarest salient words, or None: the rule
-    "nearby" that an honest "the routine does not take this up" can still offer."""
+@lru_cache(maxsize=8)
+def _rule_vocabularies(region: Optional[str]) -> Dict[str, frozenset]:
+    """Per topic, what the rule the region's user would be shown (its own, else the
+    national one) speaks of."""
+    kb = knowledge()
+    out: Dict[str, frozenset] = {}
+    for topic in kb.topics.values():
+        rule = kb.answer(region, topic.id).rule
+        out[topic.id] = _words_and_stems([rule.statement, rule.plain, rule.short, topic.title, topic.question])
+    return out
+
+
+def nearest_topic(text: str, region: Optional[str] = None, among: Optional[Iterable[str]] = None) -> Optional[str]:
+    """The topic (of ``among``, if given) whose rules share the question's rarest salient words,
+    or None: the rule "nearby" that an honest "the routine does not take this up" can still offer. A word the
+    rule shown to the user (the region's own, else the national one) speaks of counts fully,
+    a word only other regions' rules on the topic speak of counts half."""
     import math
 
     vocabularies = _topic_vocabularies()
+    shown = _rule_vocabularies(region)
     words = [w for w in salient_words(text) if w not in _GENERAL_FOLDED]
     if not words:
         return None
     n = len(vocabularies)
 
+    def has(v: frozenset, w: str) -> bool:
+        return w in v or stem(w) in v
+
     def weight(w: str) -> float:
-        df = sum(1 for v in vocabularies.values() if w in v or stem(w) in v)
+        df = sum(1 for v in vocabularies.values() if has(v, w))
         return math.log((n + 1) / (df + 1)) if df else 0.0
 
     weights = {w: weight(w) for w in words}
-    scores = {t: sum(weights[w] for w in words if w in v or stem(w) in v) for t, v in vocabularies.items()}
+    scores = {t: sum(weights[w] * (1.0 if has(shown[t], w) else 0.5) for w in words if has(v, w))
+              for t, v in vocabularies.items()}
     best = max(scores, key=scores.get)
+    likely = [t for t in (among or ()) if t in scores]
+    if likely:
+        # A likely question's topic goes first when it shares the question's words nearly as
+        # well as the best topic does.
+        near = max(likely, key=scores.get)
+        if scores[near] >= max(0.3, 0.5 * scores[best]):
+            return near
     return best if scores[best] >= 1.0 else None

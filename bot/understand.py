@@ -92,13 +92,21 @@ _NUMBER_ANSWER = re.compile(r"(?i)^\s*(?:nummer\s+|nr\.?\s*|alternativ\s+|den\s+
 # question with a word the knowledge base never speaks of ("hunden", "fika") is taken only
 # from a near-certain intent: otherwise the bot says honestly that it finds nothing on it.
 SEGMENT_CONFIDENCE = 0.5
+QUESTION_SEGMENT_CONFIDENCE = 0.6  # the asking sentence of several goes before a whole Rasa is unsure of
 RANKING_CONFIDENCE = 0.4
 RETRIEVAL_SCORE = 0.45
 CLARIFY_SCORE = 0.25
 CERTAIN = 0.85
 SURE = 0.95       # an intent this sure is answered even when its answer shares few of the question's words
 RELEVANT = 0.6    # the share of a question's salient words its answer must speak of (bot.retrieval.speaks_of)
+RELEVANT_CERTAIN = 0.34  # ... when the intent is certain ("Kan skolan själv initiera en SIP eller bara bli inbjuden?")
 OFF_TOPIC_CONFIDENCE = 0.6
+# "Vem ska kalla till SIP?", "vem som kallar": who convenes (the initiative), not whom to invite
+# ("vem ska jag kalla?", "vem kallar man?", "vem ska kallas?").
+_WHO_CONVENES = re.compile(r"(?i)(?<![\wåäö])vem\s+(?:som\s+)?(?:(?:ska|skall|bör|måste|borde)\s+)?kallar?(?![\wåäö])"
+                           r"(?!\s+(?:jag|vi|man|ni|du)(?![\wåäö]))")
+_STILL_VALID = re.compile(r"(?i)(?<![\wåäö])(gäller\s+(?:det|den|samtycket|vårt|hans|hennes)|fortfarande|giltig\w*|"
+                          r"gått\s+ut|går\s+(?:det\s+)?ut|löper\s+ut|förnya\w*|nytt\s+samtycke|räcker\s+(?:det|samtycket))(?![\wåäö])")
 _NEWCOMER = re.compile(r"(?i)(?<![\wåäö])(nyanställd|nyanstalld|ny\s+på\s+(jobbet|tjänsten)|nybörjare|introduktion|"
                        r"precis\s+(börjat|borjat)|ny\s+som\s+\w+|jag\s+är\s+ny)(?![\wåäö])")
 
@@ -122,6 +130,7 @@ class Reading:
     short_answer: Optional[str] = None                  # yes | no | skip | a number "1".."9"
     off_topic: bool = False                             # clearly about something else than SIP
     uncovered: bool = False                             # the likely answer does not speak of what was asked
+    introduction: bool = False                          # only says who and where the writer is ("kurator på en skola i Lund")
 
 
 _ENGLISH_WORDS = re.compile(r"(?i)(?<![\wåäö])(what|who|how|when|where|can|is|are|the|my|i|we|you|live|work|"
@@ -216,9 +225,32 @@ def offered_choice(text: str, offered: Iterable[Iterable[str]]) -> Optional[int]
 
 
 def _remainder(text: str) -> str:
-    """The message without the sentences that only say who and where the user is."""
+    """The sentences of the message that ask something."""
     kept = [s for s in sentences(text) if _QUESTION_WORDS.search(s)]
     return " ".join(kept) if kept else ""
+
+
+def _introduces(sentence: str, places: Directory) -> bool:
+    """A sentence that only says who and where the writer is ("Jag är kurator i Lund.",
+    "Socialtjänsten i Malmö här."), asking nothing."""
+    if _QUESTION_WORDS.search(sentence):
+        return False
+    return bool(_SELF.search(sentence) or _ROLE_FIRST.search(sentence) or _PARENT_FIRST.search(sentence)
+                or _SERVICE_FIRST.search(sentence) or (_bare(sentence) and places.find(sentence)))
+
+
+def _content(text: str, places: Directory) -> str:
+    """The message without the sentences that only introduce the writer: what a question is
+    about may stand in a sentence that asks nothing ("En förälder vill spela in mötet. Är det
+    tillåtet?")."""
+    return " ".join(s for s in sentences(text) if not _introduces(s, places))
+
+
+def about(text: str, places: Optional[Directory] = None) -> str:
+    """What a message asks about: its sentences without the ones that only introduce the writer."""
+    from bot.places import directory
+
+    return _content(text, places or directory()) or (text or "")
 
 
 def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable[Mapping[str, Any]] = (),
@@ -238,8 +270,12 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.place, r.competing, r.case_places = places_in(text, places, region_known)
     r.role = audiences.infer(text or "")
     r.facts = factlib.from_text(text or "", today)
-    remainder = _remainder(text)
-    r.asks = bool(remainder)
+    r.introduction = bool(sentences(text)) and all(_introduces(s, places) for s in sentences(text))
+    if r.introduction:
+        r.facts.pop("organisations", None)  # the writer's own workplace, not a case's services
+    asked = _remainder(text)
+    r.asks = bool(asked)
+    remainder = (_content(text, places) or asked) if asked else ""  # what the question is about
     r.about_sip = bool(_SIP_WORDS.search(text or ""))
     known = questions()
 
@@ -253,11 +289,17 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
         r.off_topic = True
         return r  # the weather, a recipe: nothing about SIP to look for
     r.unknown = retrieval.unknown_words(remainder or text)
+    asking = [seg for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0))
+              if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and str(seg.get("intent") or "") in known
+              and _QUESTION_WORDS.search(str(seg.get("text") or ""))]
+    if asking and r.confidence < CERTAIN and float(asking[0]["confidence"]) >= QUESTION_SEGMENT_CONFIDENCE:
+        # Several sentences: the one that asks says what is asked better than the whole,
+        # unless Rasa is sure of the whole ("Jag är läkare i Uppsala. Hur snabbt …?").
+        take(str(asking[0]["intent"]), "segment" if not r.unknown else "candidate")
     if r.intent in known and (r.confidence >= CERTAIN or (r.confidence >= SEGMENT_CONFIDENCE and not r.unknown)):
         take(r.intent, "intent")
-    for seg in sorted(segments, key=lambda s: -float(s.get("confidence") or 0)):
-        if float(seg.get("confidence") or 0) >= SEGMENT_CONFIDENCE and _QUESTION_WORDS.search(str(seg.get("text") or "")):
-            take(str(seg.get("intent") or ""), "segment" if not r.unknown else "candidate")
+    for seg in asking:
+        take(str(seg.get("intent") or ""), "segment" if not r.unknown else "candidate")
     if remainder and _NEWCOMER.search(text or "") and r.question is None:
         take("what_is_sip", "newcomer")
     if remainder:
@@ -275,9 +317,19 @@ def read(text: str, intent: str = "", confidence: float = 0.0, ranking: Iterable
             r.about_sip = True
     if r.unknown and r.question_source not in ("intent", "newcomer"):
         r.question, r.question_source = None, ""  # the candidates stay, as nearby topics
-    share = retrieval.speaks_of(remainder or text, r.question) if r.question else 1.0
+    if ("consent_date" in r.facts and _STILL_VALID.search(text or "")
+            and (r.question is None or r.question.startswith("ask_consent"))):
+        # "Samtycket gavs 1 december 2025. Gäller det på mötet i december 2026?": its expiry
+        r.question, r.question_source = "ask_consent_duration", "dates"
+    if _WHO_CONVENES.search(remainder or text or "") and (
+            r.question in ("ask_invite", "ask_invite_function") or r.question is None
+            or r.question_source in ("ranking", "retrieval")):
+        r.question, r.question_source = "ask_initiative", "who_convenes"  # "Vem ska kalla till SIP?": who calls, not whom
+    # A certain intent is not undone by words the knowledge base never uses ("förkortningen").
+    share = (retrieval.speaks_of(remainder or text, r.question, r.unknown if r.confidence >= CERTAIN else ())
+             if r.question else 1.0)
     if (r.question and r.question_source != "newcomer" and not (text or "").startswith("/")
-            and r.confidence < SURE and share < RELEVANT):
+            and r.confidence < SURE and share < (RELEVANT_CERTAIN if r.confidence >= CERTAIN else RELEVANT)):
         # The answer would speak of something else than what was asked: another likely
         # question that does speak of it, else an honest "I find nothing on just that".
         likely = [c for c in r.candidates if c != r.question]

@@ -1,6 +1,6 @@
 """End-to-end evaluation: whole conversations, as people really write them, through the real bot.
 
-    python scripts/eval.py [--min-pass X] [--json OUT] [--only NAME] [--workers N] [--show-passing]
+    python scripts/eval.py [--min-pass X] [--json OUT] [--only NAME] [--class 5|2,3] [--workers N] [--show-passing]
 
 Starts the real servers (tests/integration/sipserver.py's ``running()``: the action server and
 the Rasa server with the REST channel, on spare ports, with a conversation store of their own),
@@ -346,6 +346,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="lägsta andel samtal som ska klara sig (0.95 eller 95); under den: exit 1")
     parser.add_argument("--json", dest="json_out", default=None, help="skriv siffrorna och felen som JSON hit")
     parser.add_argument("--only", default=None, help="bara samtal vars namn innehåller detta (skiftlägesokänsligt)")
+    parser.add_argument("--class", dest="classes", default=None,
+                        help="bara dessa klasser, kommaseparerade (\"5\" eller \"2,3\")")
     parser.add_argument("--workers", type=int, default=6, help="samtal som spelas samtidigt (standard 6)")
     parser.add_argument("--show-passing", action="store_true", help="visa också samtalen som klarar sig")
     args = parser.parse_args(argv)
@@ -359,6 +361,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         conversations = [(f, c) for f, c in conversations if args.only.casefold() in c.name.casefold()]
         if not conversations:
             print(f"Inget samtal heter något med {args.only!r}.", file=sys.stderr)
+            return 2
+
+    if args.classes:
+        try:
+            wanted = {int(c) for c in args.classes.split(",") if c.strip()}
+        except ValueError:
+            print(f"--class väntar klassnummer, till exempel 5 eller 2,3 (fick {args.classes!r}).", file=sys.stderr)
+            return 2
+        conversations = [(f, c) for f, c in conversations if c.class_ in wanted]
+        if not conversations:
+            print(f"Inga samtal i klass {args.classes}.", file=sys.stderr)
             return 2
 
     sys.path.insert(0, str(ROOT / "tests" / "integration"))

@@ -171,3 +171,87 @@ def test_a_parent_asking_about_a_refusal_also_gets_the_two_guardian_rule():
     turn = dialogue.question("ask_consent_refused", "jag är mamma och pappan vägrar, vad gör vi?", [], {"region": "halland"}, TODAY)
     assert "halland.consent.both_guardians" in rules(turn) and "halland.consent.refused" in rules(turn)
     assert "dina vårdnadshavare" not in texts(turn).lower()
+
+
+def test_what_a_question_is_about_may_stand_in_a_sentence_that_asks_nothing():
+    segments = [{"text": "En förälder vill spela in SIP-mötet på mobilen.", "intent": "ask_other_actors", "confidence": 0.7},
+                {"text": "Är det tillåtet?", "intent": "nlu_fallback", "confidence": 0.55}]
+    reading, turn = reply("En förälder vill spela in SIP-mötet på mobilen. Är det tillåtet?", {"region": "skane"},
+                          intent="ask_other_actors", confidence=0.83, segments=segments)
+    assert reading.question is None and "inspelning" in reading.unknown
+    assert "SIP-samordnare" in texts(turn)
+
+
+def test_the_asking_sentence_goes_before_a_whole_rasa_is_unsure_of():
+    text = "Jag är läkare på barnkliniken i Uppsala. Hur snabbt måste SIP-arbetet komma igång?"
+    segments = [{"text": "Jag är läkare på barnkliniken i Uppsala.", "intent": "inform_region", "confidence": 0.74},
+                {"text": "Hur snabbt måste SIP-arbetet komma igång?", "intent": "ask_deadline", "confidence": 0.97}]
+    reading, turn = reply(text, intent="ask_child_participation", confidence=0.57, segments=segments)
+    assert reading.question == "ask_deadline"
+    assert "uppsala.deadline.start" in rules(turn)
+
+
+def test_who_calls_is_the_initiative_and_whom_to_call_the_invitation():
+    assert understand.read("Vem ska kalla till SIP?", "ask_invite", 0.9, [], [], [], directory(), TODAY).question == "ask_initiative"
+    assert understand.read("Vem ska jag kalla till SIP?", "ask_invite", 0.9, [], [], [], directory(), TODAY).question == "ask_invite"
+
+
+def test_a_move_here_is_no_reason_to_close():
+    turn = dialogue.question("ask_revision", "Eleven flyttade hit från Jönköping i höstas och hade en SIP där. Ska vi göra en ny?",
+                             [], {"region": "halland"}, TODAY)
+    assert "halland.follow_up.revision" in rules(turn) and "halland.closing.grounds" not in rules(turn)
+
+
+def test_a_consent_date_and_is_it_still_valid_computes_the_expiry():
+    reading, turn = reply("Samtycket gavs muntligt 1 december 2025. Gäller det på mötet den 10 december 2026?", {"region": "halland"})
+    assert reading.question == "ask_consent_duration"
+    assert "30 november 2026" in texts(turn)
+
+
+def test_a_self_introduction_with_a_workplace_is_no_case():
+    reading, turn = reply("kurator på en skola i Halmstad", {}, intent="inform_region", confidence=0.99)
+    assert reading.introduction and "organisations" not in reading.facts
+    assert not turn.slots.get("case") and turn.slots["region"] == "halland"
+
+
+def test_the_honest_answer_offers_the_rule_the_users_region_would_show():
+    reading, turn = reply("Eleven får panik i rum utan fönster. Säger riktlinjen något om vilken lokal vi ska ha?",
+                          {"region": "uppsala"})
+    assert "SIP-samordnare" in texts(turn) and "uppsala.meeting.digital" in rules(turn)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mannen är 45, har demens och en förvaltare.", {"legal_representative": True, "can_consent": False}),
+    ("jag mamma, pappa inte vill SIP", {"guardians": 2, "guardians_consenting": 1}),
+    ("Vi har en SIP som ingen har följt upp på över ett år.", {"last_follow_up": dt.date(2025, 12, 4)}),
+])
+def test_facts_in_free_words(text, expected):
+    from bot import facts
+
+    found = facts.from_text(text, TODAY)
+    assert {k: found.get(k) for k in expected} == expected
+
+
+def test_skip_with_nothing_asked_gets_the_main_choices():
+    turn = dialogue.stop_case({"case": None, "offered": None}, "hoppa över")
+    assert dialogue.NOTHING_ASKED in texts(turn) and len(turn.messages[-1].buttons) >= 2
+
+
+def test_a_contact_compound_names_the_organisation_and_its_contact():
+    from bot import facts
+
+    found = facts.from_text("Barnet har habiliteringskontakt i Halland sedan förra året.", TODAY)
+    assert found["organisations"] == [{"id": "habilitering", "ongoing": True}]
+
+
+def test_english_gothenburg_and_a_meeting_in_english():
+    turn = dialogue.english("I work at a school in Gothenburg. Can the school call a SIP meeting?", {}, TODAY)
+    assert turn.slots["region"] == "annan" and "national.initiative.school" in rules(turn)
+    turn = dialogue.english("Can the SIP meeting be in English? My Swedish is not good.", {"region": "annan"}, TODAY)
+    assert "SIP-samordnare" in texts(turn) and "tolk" in texts(turn)
+
+
+def test_who_calls_also_wins_over_a_weak_reading():
+    reading = understand.read("Jag är kurator i Uppsala och har en elev som flyttat hit från Haninge. Vad säger rutinen om vem som kallar?",
+                              "nlu_fallback", 0.55, [{"name": "ask_invite_function", "confidence": 0.39}], [], [], directory(), TODAY)
+    assert reading.question == "ask_initiative"
