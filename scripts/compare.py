@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.knowledge import knowledge
-from bot.render import region_label
-from bot.rules import compare, differs
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.knowledge import knowledge  # noqa: E402
+from bot.render import region_label  # noqa: E402
+from bot.rules import compare, differs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
