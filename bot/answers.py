@@ -19,7 +19,7 @@ from bot.audience import wants_plain
 from bot.casecheck import CHECKS
 from bot.places import fold_for_lookup
 from bot.knowledge import KNOWLEDGE_DIR, Answer, KnowledgeBase, KnowledgeError, knowledge
-from bot.render import (DETAILS_HEADING, Shaped, baseline_line, opening, region_label, rule_body, silent_topics_note,
+from bot.render import (DETAILS_HEADING, NATIONAL_DETAILS_HEADING, Shaped, baseline_line, opening, region_label, rule_body, silent_topics_note,
                          sources_and_notes)
 from bot.yamlio import load_yaml
 
@@ -94,9 +94,12 @@ def answer_topics(kb: KnowledgeBase, region: Optional[str], topics: List[str], a
     if first.national:
         lead += " " + baseline_line(kb, [first], region)
     details: List[str] = []
-    if region in kb.region_ids and not all(a.fallback for a in answers):
-        details.append(DETAILS_HEADING.format(region=region_label(kb, region)))
-    for a in answers:
+    heading = None
+    for a in answers:  # each run of the routine's own rules, or of the national baseline, under its heading
+        now = NATIONAL_DETAILS_HEADING if a.national else DETAILS_HEADING.format(region=region_label(kb, region))
+        if region in kb.region_ids and now != heading:
+            details.append(now)
+            heading = now
         details.append(rule_body(a, plain, audience))
     later = silent_topics_note(kb, region, [a for a in silent if a is not first])
     if later:

@@ -66,12 +66,13 @@ def answer_shape(messages: List[dict], kb) -> List[Dict[str, object]]:
             continue
         opening = p["answer"]
         region = p.get("region")
+        compares = (p.get("visual") or {}).get("kind") == "table"  # a comparison shows the regions asked about
         baseline = "tar inte upp detta" in opening or "ingen SIP-rutin inlagd" in opening or bool(p.get("national"))
         foreign = [t for line in p.get("sources") or [] if line.startswith("Källa:") and "nationell grund" not in line
                    for t, r in titles.items() if t in line and r != region]
         out.append({"words": len(words(opening)), "lix": round(lix(opening), 1),
                     "guide_points": sum(1 for line in opening.splitlines() if line.startswith(GUIDE_POINT)),
-                    "foreign_source": bool(foreign) and not baseline})
+                    "foreign_source": bool(foreign) and not baseline and not compares})
     return out
 
 

@@ -119,6 +119,7 @@ BASELINE_SILENT = "Rutinen för {region} tar inte upp detta; svaret bygger på {
 BASELINE_NO_ROUTINE = ("Det finns ingen SIP-rutin inlagd för din kommun; svaret bygger på {basis}. "
                        "Kontrollera er egen rutin.")
 DETAILS_HEADING = "Så här står det i rutinen för {region}:"
+NATIONAL_DETAILS_HEADING = "Den nationella grunden (lagen och det som de andra rutinerna säger):"
 
 
 @dataclass

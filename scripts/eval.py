@@ -312,6 +312,10 @@ def report(results: List[dict], f: dict, seconds: float, show_passing: bool = Fa
         print(f"    ord i det som visas först:      median {sh['words_median']:g}, 90:e percentilen {sh['words_p90']}")
         print(f"    LIX i det som visas först:      median {sh['lix_median']:g}")
         print(f"    annan regions rutin som källa utan raden om nationell grund: {sh['foreign_sources']}")
+        for r in results:
+            for t in r["turns"]:
+                if any(s.get("foreign_source") for s in t.get("shape") or []):
+                    print(f"      - {r['name']}, replik {t['turn']}: {t['user']!r}")
         print(f"    guidesteg med fler än 6 punkter före ”Visa mer”:            {sh['guide_steps_over_six']}")
     lx = f.get("lix_plain") or {}
     if lx:

@@ -50,3 +50,12 @@ def test_the_answer_shape_is_measured_on_what_is_shown_first():
     assert 0 < points <= guide.MAX_POINTS
     figures = shape_figures(shapes + answer_shape(_as_sent(page), kb))
     assert figures["answers"] == 2 and figures["foreign_sources"] == 0 and figures["guide_steps_over_six"] == 0
+
+
+def test_a_comparison_may_show_the_regions_it_compares():
+    from bot import dialogue
+    from bot.readability import answer_shape
+
+    turn = dialogue.compare("hur skiljer sig Halland och Skåne om samtycke?", [], {"region": "uppsala"})
+    shapes = answer_shape(_as_sent(turn), knowledge())
+    assert shapes and shapes[-1]["foreign_source"] is False
