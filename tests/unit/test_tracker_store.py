@@ -389,3 +389,14 @@ def test_the_window_is_longer_than_anything_the_policies_look_back_on():
             assert not item.get("conversation_start"), "a rule that needs the conversation's start"
             longest = max(longest, sum(1 for step in item["steps"] if "intent" in step or "or" in step))
     assert longest < KEEP_TURNS
+
+
+def test_sqlite_is_written_ahead_and_the_lifecycle_still_erases(long_session, domain):
+    path, _, rasa = long_session
+    store = ours(path, domain)
+    run(store.retrieve("lisa"))
+    with engine(path).connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert lifecycle.forget(engine(path), "lisa") > 0
+    assert run(store.retrieve("lisa")) is None and run(rasa.retrieve("lisa")) is None
+    assert lifecycle.senders(engine(path)) == []
