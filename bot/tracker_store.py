@@ -194,6 +194,18 @@ class SessionTrackerStore(SQLTrackerStore):
         setattr(tracker, STORED, len(tracker.events))
         return tracker
 
+    async def retrieve_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the whole latest session, as Rasa's own ``retrieve`` reads it (no
+        window): for what needs every event of the session, such as rating an earlier answer
+        in the web chat. Leaves the checkpoint as it is."""
+        with self.session_scope() as session:
+            rows = self._rows(session, sender_id, self._session_start(session, sender_id))
+        if not rows or not self.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        setattr(tracker, STORED, len(tracker.events))
+        return tracker
+
     def _build(self, sender_id: Text, prefix: List[Dict[Text, Any]], stored: List[Dict[Text, Any]],
                ids: List[int], texts: List[str], session_start: Optional[float]) -> DialogueStateTracker:
         """The tracker of ``prefix`` + ``stored`` (replayed by Rasa, event by event), and, when
@@ -290,4 +302,32 @@ class SessionTrackerStore(SQLTrackerStore):
         }
 
 
-__all__ = ["SessionTrackerStore", "Checkpoint", "KEEP_TURNS", "CACHE_SIZE", "INDEXES"]
+def _unwrapped(store: Any) -> Optional["SessionTrackerStore"]:
+    """The SessionTrackerStore inside the agent's tracker store (Rasa wraps it in a
+    FailSafeTrackerStore and an AwaitableTrackerStore), or None."""
+    inner = store
+    for _ in range(4):
+        if isinstance(inner, SessionTrackerStore):
+            return inner
+        inner = getattr(inner, "_tracker_store", None)
+    return None
+
+
+def forget_checkpoint(store: Any, sender_id: Text) -> None:
+    """After an erasure: this process no longer remembers anything of the conversation."""
+    inner = _unwrapped(store)
+    if inner is not None:
+        inner.forget_checkpoint(sender_id)
+
+
+async def session_tracker(store: Any, sender_id: Text) -> Optional[DialogueStateTracker]:
+    """The whole latest session of ``sender_id`` from the agent's tracker store ``store`` (Rasa
+    wraps the store: the wrappers are looked through): ``SessionTrackerStore.retrieve_session``,
+    or the store's own ``retrieve`` for any other store (Rasa's reads the whole session)."""
+    inner = _unwrapped(store)
+    if inner is not None:
+        return await inner.retrieve_session(sender_id)
+    return await store.retrieve(sender_id)
+
+
+__all__ = ["SessionTrackerStore", "session_tracker", "forget_checkpoint", "Checkpoint", "KEEP_TURNS", "CACHE_SIZE", "INDEXES"]

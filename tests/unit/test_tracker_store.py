@@ -400,3 +400,20 @@ def test_sqlite_is_written_ahead_and_the_lifecycle_still_erases(long_session, do
     assert lifecycle.forget(engine(path), "lisa") > 0
     assert run(store.retrieve("lisa")) is None and run(rasa.retrieve("lisa")) is None
     assert lifecycle.senders(engine(path)) == []
+
+
+def test_the_whole_session_is_there_for_what_needs_it_and_an_erasure_forgets_the_checkpoint(long_session, domain):
+    from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore
+
+    from bot.tracker_store import forget_checkpoint, session_tracker
+
+    path, _, rasa = long_session
+    store = ours(path, domain)
+    wrapped = AwaitableTrackerStore(FailSafeTrackerStore(store))  # as Rasa wraps it
+    run(store.retrieve("lisa"))
+    assert len(run(wrapped.retrieve("lisa")).events) < len(run(rasa.retrieve("lisa")).events) / 3
+    assert dicts(run(session_tracker(wrapped, "lisa"))) == dicts(run(rasa.retrieve("lisa")))
+    assert dicts(run(session_tracker(rasa, "lisa"))) == dicts(run(rasa.retrieve("lisa")))
+    assert "lisa" in store._checkpoints
+    forget_checkpoint(wrapped, "lisa")
+    assert "lisa" not in store._checkpoints
