@@ -41,6 +41,10 @@ What differs from ``SQLTrackerStore`` (rasa/core/tracker_store.py, Rasa 3.6):
    read (a new conversation, one the HTTP API built) is saved by Rasa's own rule: the events
    after as many as the session holds.
 
+4. **States once per prediction.** The trackers it returns are ``WindowTracker``: Rasa's, with
+   the policies' states (``past_states``) computed once per tracker state and set of options,
+   where RulePolicy and MemoizationPolicy each asked Rasa to replay the events again.
+
 ``retrieve_full_tracker`` (every session, for the HTTP API) is Rasa's, unchanged. There is no
 event broker in this project; with one, Rasa's ``stream_events`` would run as before.
 """
@@ -59,6 +63,7 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.session below)
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -91,6 +96,38 @@ class Checkpoint:
     event_id: int
     event_data: str
     prefix: Tuple[Dict[Text, Any], ...]
+
+
+def _copy_states(states: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """A copy of a list of states that callers may change: a state is a dict of sub-states, each
+    a dict of names to strings or tuples (immutable), so two levels are copied."""
+    return [{key: dict(sub) if isinstance(sub, dict) else sub for key, sub in state.items()} for state in states]
+
+
+class WindowTracker(DialogueStateTracker):
+    """The tracker this store returns: Rasa's, with the policies' states remembered for as long
+    as no event is added. In one prediction RulePolicy and MemoizationPolicy each ask for the
+    states of the same tracker (with their own options), and Rasa replays every event for
+    each ask; here each set of options is computed once per tracker state. The key is the
+    number of events and the last event (events are only ever appended), the domain and the
+    options; callers get a copy (Rasa's featurizers change the last state in place)."""
+
+    def past_states(self, domain: Domain, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
+                    rule_only_data: Optional[Dict[Text, Any]] = None) -> List[Dict[Text, Any]]:
+        version = (len(self.events), id(self.events[-1]) if self.events else None, id(domain))
+        cache = self.__dict__.get("_sipguiden_states")
+        if cache is None or cache[0] != version:
+            cache = (version, {})
+            self.__dict__["_sipguiden_states"] = cache
+        key = (omit_unset_slots, ignore_rule_only_turns,
+               json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else None)
+        states = cache[1].get(key)
+        if states is None:
+            states = super().past_states(domain, omit_unset_slots=omit_unset_slots,
+                                         ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data)
+            cache[1][key] = _copy_states(states)
+            return states
+        return _copy_states(states)
 
 
 class SessionTrackerStore(SQLTrackerStore):
@@ -202,7 +239,7 @@ class SessionTrackerStore(SQLTrackerStore):
             rows = self._rows(session, sender_id, self._session_start(session, sender_id))
         if not rows or not self.domain:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        tracker = WindowTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
         setattr(tracker, STORED, len(tracker.events))
         return tracker
 
@@ -214,7 +251,7 @@ class SessionTrackerStore(SQLTrackerStore):
         messages after it at which no form is active and the conversation is not paused."""
         prefix_events = [e for e in (Event.from_parameters(d) for d in prefix) if e]
         stored_events = [Event.from_parameters(d) for d in stored]
-        tracker = DialogueStateTracker(sender_id, self.domain.slots)
+        tracker = WindowTracker(sender_id, self.domain.slots)
         for event in prefix_events:
             tracker.update(event)
         users_left = sum(1 for d in stored if d.get("event") == "user")
@@ -330,4 +367,4 @@ async def session_tracker(store: Any, sender_id: Text) -> Optional[DialogueState
     return await store.retrieve(sender_id)
 
 
-__all__ = ["SessionTrackerStore", "session_tracker", "forget_checkpoint", "Checkpoint", "KEEP_TURNS", "CACHE_SIZE", "INDEXES"]
+__all__ = ["SessionTrackerStore", "WindowTracker", "session_tracker", "forget_checkpoint", "Checkpoint", "KEEP_TURNS", "CACHE_SIZE", "INDEXES"]

@@ -417,3 +417,23 @@ def test_the_whole_session_is_there_for_what_needs_it_and_an_erasure_forgets_the
     assert "lisa" in store._checkpoints
     forget_checkpoint(wrapped, "lisa")
     assert "lisa" not in store._checkpoints
+
+
+def test_the_policies_states_are_computed_once_per_tracker_state_and_handed_out_as_copies(long_session, domain):
+    from bot.tracker_store import WindowTracker
+
+    path, conversation, _ = long_session
+    tracker = run(ours(path, domain).retrieve("lisa"))
+    assert isinstance(tracker, WindowTracker)
+    options = {"ignore_rule_only_turns": True, "rule_only_data": {"slots": [], "loops": []}}
+    first = tracker.past_states(domain, **options)
+    first[-1].clear()  # Rasa's featurizers change the last state in place
+    again = tracker.past_states(domain, **options)
+    assert again == DialogueStateTracker.past_states(tracker, domain, **options)  # Rasa's own, computed anew
+    assert again[-1]
+    # A new event: the states are computed again and show it.
+    tracker.update(UserUttered("ny fråga", {"name": "ask_close", "confidence": 0.9}, timestamp=conversation.at + 60))
+    tracker.update(ActionExecuted("action_answer_question", timestamp=conversation.at + 61))
+    states = tracker.past_states(domain)
+    assert states[-1]["prev_action"] == {"action_name": "action_answer_question"}
+    assert states[-1]["user"]["intent"] == "ask_close"
