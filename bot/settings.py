@@ -41,6 +41,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = PROJECT_ROOT / "var" / "run"
 
 
+# The tracker store: Rasa's SQLTrackerStore, subclassed for a cheaper read and write and a window
+# of the session (bot/tracker_store.py), on SQLite or PostgreSQL alike.
+TRACKER_STORE_CLASS = "bot.tracker_store.SessionTrackerStore"
+
+
 class SettingsError(ValueError):
     """A setting with a value the bot cannot use; the message says which and why."""
 
@@ -164,10 +169,10 @@ class Settings:
         Rasa fills in from the environment, so they are never written to disk."""
         endpoints: Dict[str, Any] = {"action_endpoint": {"url": self.action_url}}
         if self.tracker_store == "sqlite":
-            endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": self.sqlite_path}
+            endpoints["tracker_store"] = {"type": TRACKER_STORE_CLASS, "dialect": "sqlite", "db": self.sqlite_path}
         else:
             store: Dict[str, Any] = {
-                "type": "SQL",
+                "type": TRACKER_STORE_CLASS,
                 "dialect": "postgresql",
                 "url": self.db_host,
                 "port": self.db_port,

@@ -67,6 +67,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import nlu_eval  # noqa: E402  (scripts/nlu_eval.py: the held-out scores)
 from run import child_env, free_port, say  # noqa: E402  (scripts/run.py: the launcher's environment, ports, output)
+from bot.settings import TRACKER_STORE_CLASS  # noqa: E402  (the store `make run` uses)
 
 VENV_BIN = Path(sys.executable).parent
 BENCH_DIR = ROOT / "bench"
@@ -124,11 +125,25 @@ CONVERSATION = [
 
 TARGETS = {
     "sequential_p95_ms": 150.0,
-    "throughput_ratio": 2.0,
-    "concurrent_p95_ms": 500.0,
+    "throughput_ratio": 2.5,
+    "concurrent_p95_ms": 400.0,
+    "rasa_cpu_ms_per_message": 12.0,  # at CONVERSATIONS concurrent conversations (issue 16)
+    "long_session_ratio": 1.5,        # median of the late turns / median of the first turns
     "intent_f1": 0.95,
     "training_s": 300.0,
 }
+
+# The long-session phase (issue 16): one conversation sends LONG_SESSION_TURNS messages one
+# after the other (CONVERSATION over and over, one sender, one session: sessions expire after
+# 480 minutes), and the median latency of its last turns is compared with that of its first.
+LONG_SESSION_TURNS = 200
+LONG_SESSION_EARLY = (1, 20)     # turns, counted from 1, both ends included
+LONG_SESSION_LATE = (180, 200)
+
+# The tracker store each configuration is served with: ours is the project's own
+# (bot/tracker_store.py, as bot/settings.py writes it into the endpoints), the baseline Rasa's
+# SQLTrackerStore; both on an SQLite file of their own.
+TRACKER_STORES = {"ours": TRACKER_STORE_CLASS, "baseline": "SQL"}
 
 
 LOOPBACK = {"SANIC_HOST": "127.0.0.1"}  # the servers listen on loopback only
@@ -385,8 +400,9 @@ class Client:
 
 
 class Servers:
-    def __init__(self, name: str, model: Path, work: Path):
+    def __init__(self, name: str, model: Path, work: Path, store: Optional[str] = None):
         self.name, self.model = name, model
+        self.store = store or TRACKER_STORES.get(name, "SQL")
         self.folder = work / f"serve-{name}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port, self.actions_port = free_port(), free_port()
@@ -394,7 +410,7 @@ class Servers:
         self.endpoints = self.folder / "endpoints.yml"
         self.endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{self.folder / "tracker.db"}"\n',
+            f'tracker_store:\n  type: {self.store}\n  dialect: "sqlite"\n  db: "{self.folder / "tracker.db"}"\n',
             encoding="utf-8")
         self.processes: Dict[str, subprocess.Popen] = {}
 
@@ -563,20 +579,67 @@ def concurrent(port: int, name: str, cpu: Callable[[], Dict[str, float]],
     return result
 
 
+def turns_median(latencies: List[float], turns: Tuple[int, int]) -> Optional[float]:
+    """The median latency of the turns ``turns`` (counted from 1, both ends included)."""
+    chosen = latencies[turns[0] - 1:turns[1]]
+    return round(statistics.median(chosen), 1) if chosen else None
+
+
+def long_session(servers: Servers, turns: int = LONG_SESSION_TURNS) -> Dict[str, Any]:
+    """One conversation of ``turns`` messages, one after the other, in one session: is the
+    latency of its late turns that of its first ones?"""
+    say(f"Lång session: {servers.name} (ett samtal, {turns} meddelanden i följd)")
+    client = Client(servers.port)
+    sender = f"bench-long-{os.getpid()}"
+    latencies: List[float] = []
+    errors: List[str] = []
+    cpu_before = servers.cpu()
+    for turn in range(turns):
+        message = CONVERSATION[turn % len(CONVERSATION)]
+        answered, seconds, problem = client.send(sender, message)
+        if not answered:
+            errors.append(f"{turn + 1} {message!r}: {problem}")
+        latencies.append(seconds * 1000)
+    client.close()
+    cpu_after = servers.cpu()
+    early, late = turns_median(latencies, LONG_SESSION_EARLY), turns_median(latencies, LONG_SESSION_LATE)
+    blocks = {f"{start + 1}-{min(start + 20, turns)}": turns_median(latencies, (start + 1, min(start + 20, turns)))
+              for start in range(0, turns, 20)}
+    result = {
+        "turns": turns,
+        "early_turns": list(LONG_SESSION_EARLY),
+        "late_turns": list(LONG_SESSION_LATE),
+        "early_median_ms": early,
+        "late_median_ms": late,
+        "late_over_early": round(late / early, 2) if early and late else None,
+        "median_ms_per_20_turns": blocks,
+        "errors": len(errors),
+        "error_examples": errors[:5],
+        "rasa_cpu_ms_per_message": round((cpu_after["rasa"] - cpu_before["rasa"]) * 1000 / turns, 1),
+        "load_average": loadavg(),
+    }
+    print(f"    turer {LONG_SESSION_EARLY[0]}–{LONG_SESSION_EARLY[1]}: median {early} ms, turer "
+          f"{LONG_SESSION_LATE[0]}–{LONG_SESSION_LATE[1]}: median {late} ms ({result['late_over_early']}×), "
+          f"fel {result['errors']}", flush=True)
+    return result
+
+
 def serve_and_measure(name: str, model: Path, work: Path) -> Dict[str, Any]:
     servers = Servers(name, model, work)
-    say(f"Kallstart: {name} (actionserver + Rasa-server till första besvarade meddelande)")
+    say(f"Kallstart: {name} (actionserver + Rasa-server till första besvarade meddelande, samtalslager {servers.store})")
     try:
         cold = servers.start()
         print(f"    {cold:.1f} s", flush=True)
         memory_started = {"rasa": proc_memory_mb(servers.pid("rasa")), "actions": proc_memory_mb(servers.pid("actions"))}
         seq = sequential(servers)
         load = concurrent(servers.port, servers.name, servers.cpu)
+        long = long_session(servers)
         memory = {what: {**proc_memory_mb(servers.pid(what)), "rss_after_start_mb": memory_started[what]["rss_mb"]}
                   for what in ("rasa", "actions")}
     finally:
         servers.stop()
-    return {"cold_start_s": round(cold, 1), "sequential": seq, "concurrent": load, "memory": memory}
+    return {"cold_start_s": round(cold, 1), "tracker_store": servers.store, "sequential": seq, "concurrent": load,
+            "long_session": long, "memory": memory}
 
 
 # ------------------------------------------------------------------------------- the scaled set-up
@@ -889,6 +952,10 @@ ROWS = [
     ("20 samtidiga: p99 (ms)", ("concurrent", "p99_ms"), "{:.0f}", "lower"),
     ("20 samtidiga: fel", ("concurrent", "errors"), "{:d}", "lower"),
     ("Rasa-serverns CPU per meddelande (ms)", ("concurrent", "rasa_cpu_ms_per_message"), "{:.1f}", "lower"),
+    ("Lång session: median tur 1–20 (ms)", ("long_session", "early_median_ms"), "{:.0f}", "lower"),
+    ("Lång session: median tur 180–200 (ms)", ("long_session", "late_median_ms"), "{:.0f}", "lower"),
+    ("Lång session: sen/tidig", ("long_session", "late_over_early"), "{:.2f}", "lower"),
+    ("Lång session: Rasa-CPU per meddelande (ms)", ("long_session", "rasa_cpu_ms_per_message"), "{:.1f}", "lower"),
     ("RSS Rasa-servern (MB)", ("memory", "rasa", "rss_mb"), "{:.0f}", "lower"),
     ("RSS actionservern (MB)", ("memory", "actions", "rss_mb"), "{:.0f}", "lower"),
     ("Avsikter macro-F1 (tests/nlu)", ("nlu", "intent_macro_f1"), "{:.3f}", "higher"),
@@ -948,7 +1015,7 @@ def check_targets(results: Dict[str, Any]) -> List[Dict[str, Any]]:
     ok = r >= TARGETS["throughput_ratio"] and (a["p95_ms"] or 1e9) <= TARGETS["concurrent_p95_ms"] and a["errors"] == 0
     misses, whys = [], []
     if r < TARGETS["throughput_ratio"]:
-        misses.append(f"{r:.2f}× baslinjen i stället för {TARGETS['throughput_ratio']:.0f}× "
+        misses.append(f"{r:.2f}× baslinjen i stället för {TARGETS['throughput_ratio']:g}× "
                       f"({a['messages_per_s']} mot {b['messages_per_s']} meddelanden/s)")
         cpu_a, cpu_b = a["rasa_cpu_ms_per_message"], b["rasa_cpu_ms_per_message"]
         whys.append(
@@ -957,7 +1024,8 @@ def check_targets(results: Dict[str, Any]) -> List[Dict[str, Any]]:
             f"the action call for every message on one event loop: ours used {cpu_a} ms of its CPU per message, the "
             f"baseline {cpu_b} ms, a ratio of {cpu_b / cpu_a:.2f}. Most of ours is the part both configurations "
             f"share (Rasa reads and writes the whole conversation in the tracker store and recomputes its dialogue "
-            f"states at every prediction, and serialises tracker and domain for each action call); 2× would need "
+            f"states at every prediction, and serialises tracker and domain for each action call); "
+            f"{TARGETS['throughput_ratio']:g}× would need "
             f"≤ {cpu_b / TARGETS['throughput_ratio']:.1f} ms per message.")
     if (a["p95_ms"] or 1e9) > TARGETS["concurrent_p95_ms"]:
         misses.append(f"p95 {a['p95_ms']:.0f} ms, {a['p95_ms'] - TARGETS['concurrent_p95_ms']:.0f} ms över "
@@ -973,11 +1041,41 @@ def check_targets(results: Dict[str, Any]) -> List[Dict[str, Any]]:
         misses.append(f"{a['errors']} fel")
         whys.append(f"examples: {a['error_examples'][:3]}")
     checks.append({
-        "target": f"≥ {TARGETS['throughput_ratio']:.0f}× baslinjens meddelanden/s vid {CONVERSATIONS} samtidiga, "
+        "target": f"≥ {TARGETS['throughput_ratio']:g}× baslinjens meddelanden/s vid {CONVERSATIONS} samtidiga, "
                   f"p95 ≤ {TARGETS['concurrent_p95_ms']:.0f} ms, inga fel",
         "value": f"{r:.2f}×, p95 {a['p95_ms']} ms, {a['errors']} fel", "met": ok,
         "miss": "; ".join(misses) or None, "why": (" ".join(whys) + shared) if whys else None,
     })
+
+    cpu, limit = a["rasa_cpu_ms_per_message"], TARGETS["rasa_cpu_ms_per_message"]
+    checks.append({
+        "target": f"Rasa-serverns CPU per meddelande vid {CONVERSATIONS} samtidiga ≤ {limit:g} ms",
+        "value": f"{cpu} ms (baslinjen {b['rasa_cpu_ms_per_message']} ms)", "met": cpu <= limit,
+        "miss": None if cpu <= limit else f"{cpu - limit:.1f} ms över ({(cpu / limit - 1) * 100:.0f} %)",
+        "why": None if cpu <= limit else (
+            "CPU time is counted per process and hardly depends on other load, but a busy machine (shared caches, "
+            "frequency) still raises it; profile the Rasa server (py-spy) under `BENCH_QUICK=1 make bench`." + shared),
+    })
+
+    longs = ours.get("long_session")
+    if isinstance(longs, dict):
+        value, limit = longs.get("late_over_early"), TARGETS["long_session_ratio"]
+        ok = value is not None and value <= limit and not longs["errors"]
+        early, late = longs["early_turns"], longs["late_turns"]
+        base_long = base.get("long_session") or {}
+        checks.append({
+            "target": f"lång session: median tur {late[0]}–{late[1]} ≤ {limit:g}× median tur {early[0]}–{early[1]}, inga fel",
+            "value": f"{longs['late_median_ms']} / {longs['early_median_ms']} ms = {value}× "
+                     f"(baslinjen {base_long.get('late_over_early')}×), {longs['errors']} fel",
+            "met": ok,
+            "miss": None if ok else (f"{value}× i stället för ≤ {limit:g}×" if value is not None else "inget mått")
+                                    + (f"; {longs['errors']} fel" if longs["errors"] else ""),
+            "why": None if ok else (
+                f"latency per 20 turns: {longs['median_ms_per_20_turns']}; the Rasa server used "
+                f"{longs['rasa_cpu_ms_per_message']} ms CPU per message. A ratio that grows with the turns is work "
+                f"that grows with the session (bot/tracker_store.py keeps a window of it); one that jumps is noise "
+                f"from other load." + shared),
+        })
 
     fa, fb = ours["nlu"]["intent_macro_f1"], base["nlu"]["intent_macro_f1"]
     ok = fa >= fb and fa >= TARGETS["intent_f1"]

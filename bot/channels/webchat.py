@@ -66,6 +66,7 @@ from sanic.response import HTTPResponse
 
 from bot import feedback, lifecycle, tools_dialogue
 from bot.knowledge import knowledge
+from bot.tracker_store import forget_checkpoint, session_tracker
 from bot.channels.rest import METADATA_KEY, RedactingRestInput
 from bot.channels.webpage import SECURITY_HEADERS, STATIC_DIR, STATIC_FILES
 
@@ -153,6 +154,7 @@ async def forget_conversation(agent: Any, sender_id: str) -> int:
     try:
         async with agent.lock_store.lock(sender_id):
             deleted = await asyncio.to_thread(lifecycle.forget, engine, sender_id)
+            forget_checkpoint(agent.tracker_store, sender_id)  # the slots this process remembers go too
             # A copy Rasa kept in memory while the SQL store was failing goes too.
             fallback = getattr(agent.tracker_store, "_fallback_tracker_store", None)
             if isinstance(getattr(fallback, "store", None), dict):
@@ -217,7 +219,8 @@ async def record_feedback(agent: Any, sender_id: str, body: Dict[str, Any]) -> N
     if store is None or engine is None:
         raise Unavailable(FEEDBACK_NOT_SQL)
     try:
-        tracker = await store.retrieve(sender_id)
+        # Every answer of the session can be rated, also those before the store's window.
+        tracker = await session_tracker(store, sender_id)
     except Exception:  # noqa: BLE001
         logger.exception("Kunde inte hämta ett samtal ur tracker store.")
         raise Unavailable(feedback.DOWN) from None

@@ -9,7 +9,8 @@ def test_defaults_are_embedded_sqlite_and_match_endpoints_yml():
     assert settings.host == "127.0.0.1"
     assert (settings.port, settings.actions_port) == (5005, 5055)
     assert settings.endpoints() == load_yaml("endpoints.yml")
-    assert settings.endpoints()["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": "var/tracker.db"}
+    assert settings.endpoints()["tracker_store"] == {"type": "bot.tracker_store.SessionTrackerStore", "dialect": "sqlite",
+                                                   "db": "var/tracker.db"}
     assert "lock_store" not in settings.endpoints()
 
 
@@ -20,7 +21,8 @@ def test_postgresql_and_redis_keep_secrets_out_of_the_file():
     }
     endpoints = Settings.from_env(env).endpoints()
     store = endpoints["tracker_store"]
-    assert (store["type"], store["dialect"], store["url"], store["port"]) == ("SQL", "postgresql", "db.example", 6543)
+    assert (store["type"], store["dialect"], store["url"], store["port"]) == ("bot.tracker_store.SessionTrackerStore", "postgresql",
+                                                                     "db.example", 6543)
     assert store["password"] == "${SIPGUIDEN_DB_PASSWORD}"
     assert endpoints["lock_store"]["type"] == "redis"
     assert endpoints["lock_store"]["password"] == "${SIPGUIDEN_REDIS_PASSWORD}"
