@@ -54,6 +54,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
@@ -158,12 +159,30 @@ class SessionTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, connect_args={"check_same_thread": False}, poolclass=sa.pool.QueuePool)
 
+        path = url.database
+
+        def _inode() -> Optional[int]:
+            try:
+                return os.stat(path).st_ino
+            except OSError:
+                return None
+
         @sa.event.listens_for(self.engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        def _pragmas(dbapi_connection: Any, record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            record.info["inode"] = _inode()
+
+        @sa.event.listens_for(self.engine, "checkout")
+        def _same_file(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            # A pooled connection keeps the file it opened even when the store's file is moved,
+            # replaced (a restore from backup) or gone: then it must not go on reading and writing
+            # an orphaned file. The pool drops it and opens the path anew, which fails as a
+            # store that is down would (answered in Swedish, nothing stored is lost).
+            if record.info.get("inode") != _inode():
+                raise sa.exc.DisconnectionError("the tracker store's file is no longer the one opened")
 
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 

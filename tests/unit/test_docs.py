@@ -26,3 +26,13 @@ def test_the_operator_pages_exist():
     for name in ("teams.md", "http-api.md", "skalning.md", "prestanda.md", "datalivscykel.md"):
         text = (ROOT / "docs" / name).read_text(encoding="utf-8")
         assert text.startswith("# "), name
+
+
+def test_the_readme_is_a_map_that_links_every_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode("utf-8")) <= 15 * 1024, "README.md ska vara högst 15 KB: flytta detaljer till docs/"
+    linked = set(LINK.findall(readme))
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{page.name}" in linked, f"README.md länkar inte till docs/{page.name}"
+    for must in ("make run", "make test", "make check"):
+        assert must in readme

@@ -437,3 +437,22 @@ def test_the_policies_states_are_computed_once_per_tracker_state_and_handed_out_
     states = tracker.past_states(domain)
     assert states[-1]["prev_action"] == {"action_name": "action_answer_question"}
     assert states[-1]["user"]["intent"] == "ask_close"
+
+
+def test_a_pooled_connection_never_outlives_the_stores_file(tmp_path, domain):
+    # The file moved away (a database that is down, a restore from backup): a connection the
+    # pool kept open must not go on reading the moved file; once the file is back, all is there.
+    path = tmp_path / "tracker.db"
+    stored(path, domain, {"anna": Conversation().session().answer("ask_consent", "action_answer_question", {"region": "skane"})})
+    store = ours(path, domain)
+    before = dicts(run(store.retrieve("anna")))
+    aside = path.with_name("aside.db")
+    path.rename(aside)
+    path.mkdir()  # SQLite cannot open a folder
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            run(store.retrieve("anna"))
+    finally:
+        path.rmdir()
+        aside.rename(path)
+    assert dicts(run(store.retrieve("anna"))) == before
