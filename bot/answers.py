@@ -8,6 +8,7 @@ note saying so, and at the end the source of every part. Pure Python: no Rasa im
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -71,7 +72,8 @@ def lead_topic(kb: KnowledgeBase, asked: str, topics: List[str]) -> str:
     the user's words are most like; the first topic when the words do not tell."""
     if not asked or asked.startswith("/"):
         return topics[0]
-    words = fold_for_lookup(asked)
+    asking = [part for part in re.split(r"(?<=[.!?])\s+", asked) if part.rstrip().endswith("?")]
+    words = fold_for_lookup(" ".join(asking) or asked)  # "Hej! Jag är kurator i Varberg. Behöver båda …?"
     score = {t: fuzz.token_set_ratio(words, fold_for_lookup(f"{kb.topics[t].title} {kb.topics[t].question}")) for t in topics}
     best = max(topics, key=score.get)
     return best if score[best] >= score[topics[0]] + LEAD_MARGIN else topics[0]

@@ -246,6 +246,10 @@ def decision_shaped(kb: KnowledgeBase, decision: Decision, audience: Optional[st
     ``before``/``after`` paragraphs around them; the sources last."""
     professional, plain = decision.headline
     lead = plain if audience in ("guardian", "young") else professional
+    dates = decision.details.get("date_lines") or []
+    if dates:  # "när senast?": the dates are the answer, those still ahead first, three at most
+        ahead = sorted(dates, key=lambda line: line[2])
+        lead = " ".join(p if audience in ("guardian", "young") else pro for pro, p, _ in ahead[:3])
     lines = list(decision.text_for(audience))
     fallbacks = [a for a in decision.used if a.fallback]
     if fallbacks:

@@ -799,6 +799,8 @@ def deadlines(kb: KnowledgeBase, region: Optional[str], facts: DeadlineFacts, to
         d.professional.append(phrase(key, status=passed_pro, **fields)[0])
         d.plain.append(phrase(key, status=passed_plain, **fields)[1])
         d.guardian.append(d.plain[-1])
+        # the dates themselves are the direct answer (bot.render.decision_shaped)
+        d.details.setdefault("date_lines", []).append((d.professional[-1], d.plain[-1], dl.passed(today)))
     latest = next((dl for dl, _ in found if dl.key == "meeting_latest"), None)
     if facts.meeting and latest is not None:
         d.details["meeting_on_time"] = facts.meeting <= latest.date

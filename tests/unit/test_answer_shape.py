@@ -50,7 +50,7 @@ def test_the_direct_answer_comes_first_and_sources_belong_to_the_user(intent, re
 
 
 def test_the_question_s_own_topic_leads():
-    m = answered("ask_consent", "halland", "Behöver båda vårdnadshavarna samtycka?")[-1]
+    m = answered("ask_consent", "halland", "Hej! Jag är kurator i Varberg. Behöver båda vårdnadshavarna samtycka?")[-1]
     assert m.rules[0] == "halland.consent.both_guardians"
     assert m.shaped.answer.startswith("Ja.") and "Halland" in m.shaped.answer
     m = answered("ask_consent", "halland", "måste man ha samtycke för en SIP")[-1]
@@ -105,8 +105,11 @@ def test_a_guide_step_shows_at_most_six_points_own_first_and_a_stepper(region, s
 def test_the_deadline_check_draws_a_timeline_with_rules_and_recommendations():
     turn = dialogue.question("ask_deadline", "behovet upptäcktes 1 december 2026, när ska mötet senast hållas?",
                              [], {"region": "halland"}, TODAY)
-    visual = next(m.shaped.visual for m in turn.messages if m.shaped is not None and m.shaped.visual)
+    message = next(m for m in turn.messages if m.shaped is not None and m.shaped.visual)
+    visual = message.shaped.visual
     assert visual["kind"] == "timeline"
+    latest = next(e for e in visual["events"] if e["key"] == "meeting_latest")
+    assert latest["date_text"] in message.shaped.answer, "datumet är det direkta svaret"
     dates = [e["date"] for e in visual["events"]]
     assert dates == sorted(dates)
     given = [e for e in visual["events"] if e["kind"] == "uppgift"]
