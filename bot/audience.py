@@ -30,7 +30,9 @@ _PATTERNS = [
     (YOUNG, re.compile(
         _W + r"(jag\s+är\s+\d{1,2}\s*(år|ar)\b|jag\s+går\s+i\s+(\d|åttan|nian|sjuan|sexan|gymnasiet|ettan|tvåan|trean)|"
         r"min\s+(mamma|pappa|mentor|kurator|socialsekreterare|lärare)|mina\s+föräldrar|mina\s+foraldrar|"
-        r"jag\s+är\s+(elev|ungdom|tonåring)|jag\s+själv\s+är\s+under\s+18)", re.I)),
+        r"jag\s+är\s+(elev|ungdom|tonåring)|jag\s+själv\s+är\s+under\s+18|"
+        # the writer is the person the SIP is for: "saker om mig", "mitt ja", "kan jag ändra mig"
+        r"(om|för)\s+mig\b|jag\s+säger\s+(ja|nej)\b|mitt\s+(ja|nej|samtycke)\b|ändra\s+mig\b|ångra\s+mig\b)", re.I)),
 ]
 
 
