@@ -20,12 +20,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from pydantic import BaseModel, Extra, ValidationError, conlist, constr
+from pydantic import ValidationError, conlist, constr
 from rapidfuzz import fuzz
 
 from bot.audience import wants_plain
 from bot.citations import check_citation, fold_ocr
-from bot.knowledge import KNOWLEDGE_DIR, Answer, Citation, KnowledgeBase, KnowledgeError, knowledge
+from bot.knowledge import KNOWLEDGE_DIR, Answer, Citation, KnowledgeBase, KnowledgeError, NonEmpty, _Strict, knowledge
 from bot.places import directory
 from bot.yamlio import load_yaml
 
@@ -39,15 +39,6 @@ OWN_NOTE = "Så används ordet i rutinen för {region}."
 ASK_REGION_NOTE = ("Rutinerna använder ordet lite olika. Säg vilken kommun det gäller, så förklarar jag hur just "
                    "er rutin använder det.")
 MORE_TERMS = "Fler ord"
-
-
-class _Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-NonEmpty = constr(strip_whitespace=True, min_length=1)
 
 
 class Definition(_Strict):

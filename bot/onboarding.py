@@ -13,24 +13,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from pydantic import BaseModel, Extra, ValidationError, conint, conlist, constr
+from pydantic import ValidationError, conint, conlist, constr
 
 from bot.audience import wants_plain, wording
-from bot.knowledge import KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, Source, knowledge
+from bot.knowledge import (KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, NonEmpty, Source, _Strict,
+                           knowledge)
 from bot.places import directory
 from bot.yamlio import load_yaml
 
 ONBOARDING_FILE = KNOWLEDGE_DIR / "onboarding.yml"
 PENDING = "onboarding"  # the slot ``pending`` while the region is asked for
-
-
-class _Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-NonEmpty = constr(strip_whitespace=True, min_length=1)
 
 
 class Mistake(_Strict):

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.yamlio import load_yaml  # noqa: E402
+from bot.yamlio import load_yaml, write_generated  # noqa: E402
 
 SOURCE = ROOT / "knowledge" / "questions.yml"
 TARGET = ROOT / "data" / "question_rules.yml"
@@ -40,16 +40,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET.relative_to(ROOT)} är inaktuell: kör `make lookups`.", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"Skrev {TARGET.relative_to(ROOT)}")
-    return 0
+    return write_generated(TARGET, render(), "--check" in sys.argv)
 
 
 if __name__ == "__main__":
