@@ -25,7 +25,8 @@ from rapidfuzz import fuzz
 
 from bot.audience import wants_plain
 from bot.citations import check_citation, fold_ocr
-from bot.knowledge import KNOWLEDGE_DIR, Answer, Citation, KnowledgeBase, KnowledgeError, NonEmpty, _Strict, knowledge
+from bot.knowledge import (KNOWLEDGE_DIR, Answer, Citation, KnowledgeBase, KnowledgeError, NonEmpty, _Strict,
+                           explain_validation, knowledge)
 from bot.places import directory
 from bot.yamlio import load_yaml
 
@@ -114,12 +115,7 @@ def load(path: Path = GLOSSARY_FILE, kb: Optional[KnowledgeBase] = None) -> Dict
     try:
         parsed = GlossaryFile.parse_obj(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            msg = f"okänd nyckel {err['loc'][-1]!r}" if err["type"] == "value_error.extra" else err["msg"]
-            lines.append(f"{loc}: {msg}")
-        raise KnowledgeError(f"{path}: " + "; ".join(lines)) from None
+        raise KnowledgeError(f"{path}: {explain_validation(exc, data)}") from None
     regions = set(directory().regions)
     known_questions = set(questions())
     problems: List[str] = []

@@ -376,11 +376,12 @@ def _validate(model, data, path: Path):
     try:
         return model.parse_obj(data)
     except ValidationError as exc:
-        raise KnowledgeError(f"{path}: {_explain(exc, data)}") from None
+        raise KnowledgeError(f"{path}: {explain_validation(exc, data)}") from None
 
 
-def _explain(exc: ValidationError, data) -> str:
-    """A Swedish one-line-per-problem message that names the rule id where there is one."""
+def explain_validation(exc: ValidationError, data) -> str:
+    """A Swedish one-line-per-problem message that names the rule id where there is one (rules
+    files; the glossary and onboarding files use it too)."""
     lines = []
     for err in exc.errors():
         loc = list(err["loc"])

@@ -17,7 +17,7 @@ from pydantic import ValidationError, conint, conlist, constr
 
 from bot.audience import wants_plain, wording
 from bot.knowledge import (KNOWLEDGE_DIR, REGION_IDS, Answer, KnowledgeBase, KnowledgeError, NonEmpty, Source, _Strict,
-                           knowledge)
+                           explain_validation, knowledge)
 from bot.places import directory
 from bot.yamlio import load_yaml
 
@@ -63,15 +63,11 @@ class OnboardingFile(_Strict):
 
 def load(path: Path = ONBOARDING_FILE, kb: Optional[KnowledgeBase] = None) -> OnboardingFile:
     kb = kb or knowledge()
+    data = load_yaml(path)
     try:
-        spec = OnboardingFile.parse_obj(load_yaml(path))
+        spec = OnboardingFile.parse_obj(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            msg = f"okänd nyckel {err['loc'][-1]!r}" if err["type"] == "value_error.extra" else err["msg"]
-            lines.append(f"{loc}: {msg}")
-        raise KnowledgeError(f"{path}: " + "; ".join(lines)) from None
+        raise KnowledgeError(f"{path}: {explain_validation(exc, data)}") from None
     problems = [f"{name}: okänt ämne {topic!r}" for name, topic in (("what_is", spec.what_is), ("steps", spec.steps))
                 if topic not in kb.topics]
     seen = set()
